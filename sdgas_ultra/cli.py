@@ -1,0 +1,34 @@
+# sdgas-ultra, AGPL-3.0
+"""`sdgas` command: dataset tools that the stock `yolo` CLI does not have.
+
+Training, validation, prediction and export stay with `yolo` (the plugin activates itself there).
+Each sub-command lives next to the code it drives and registers its own arguments.
+"""
+
+import argparse
+import importlib
+import sys
+
+# sub-command -> (module, function that adds the sub-parser); modules import heavy packages lazily
+COMMANDS = {
+    "synth": ("sdgas_ultra.data.synthetic", "add_parser"),
+}
+
+
+def build_parser():
+    """Return the `sdgas` argument parser with every sub-command registered."""
+    parser = argparse.ArgumentParser(prog="sdgas", description="sdgas-ultra dataset tools (train with `yolo`).")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module, func in COMMANDS.values():
+        getattr(importlib.import_module(module), func)(sub)
+    return parser
+
+
+def main(argv=None):
+    """Entry point of the `sdgas` console script; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    return args.func(args) or 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

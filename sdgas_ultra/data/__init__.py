@@ -1,0 +1,1 @@
+"""Dataset tools for sdgas-ultra, one module per dataset or format."""

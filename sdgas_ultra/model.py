@@ -1,0 +1,38 @@
+# sdgas-ultra, AGPL-3.0
+"""SDGASModel: ultralytics' YOLO with sdgas-ultra's trainer (enhanced-KL self-distillation)."""
+
+from ultralytics import YOLO
+
+from . import activate
+
+activate()
+
+
+class SDGASModel(YOLO):
+    """YOLO for SD-GASNet (and any DFL detector): train/val/predict/export as YOLO, plus self-distillation.
+
+    Examples:
+        >>> model = SDGASModel("sdgasnet-n.yaml")
+        >>> model.train(data="synthetic-defects.yaml", epochs=3, imgsz=160)
+        >>> model.train(data="synthetic-defects.yaml", self_distill=True)  # teacher first, then the student
+    """
+
+    def __init__(self, model="sdgasnet-n.yaml", task=None, verbose=False):
+        super().__init__(model=model, task=task, verbose=verbose)
+
+    @property
+    def task_map(self):
+        """YOLO's task map with the distillation-aware trainer for detection."""
+        from .distill.trainer import SDGASTrainer
+
+        task_map = super().task_map
+        task_map["detect"]["trainer"] = SDGASTrainer
+        return task_map
+
+    def train(self, trainer=None, **kwargs):
+        """Train as YOLO does; `self_distill=True` first trains a teacher of the same model, then this one from it."""
+        if kwargs.pop("self_distill", False):
+            from .distill.pipeline import self_distill
+
+            return self_distill(self, trainer=trainer, **kwargs)
+        return super().train(trainer=trainer, **kwargs)

@@ -1,0 +1,40 @@
+# sdgas-ultra, AGPL-3.0
+"""CS, Channel Synchronization (SD-GASNet, Sensors 2026, 26(1):23).
+
+The paper says CS compensates channel information lost during feature fusion and gives no formula. Our reading:
+after a fusion block, the map it produced is re-synchronised with the map it fused from. A channel gate computed
+from both maps' global statistics decides, per channel, how much of a projection of the source map to add back:
+  out = fused + sigmoid(MLP([GAP(fused), GAP(source)])) * Conv1x1(source).
+The gate starts near 0.5 and the residual keeps the fused map intact, so CS can only add information.
+"""
+
+import torch
+from torch import nn
+from ultralytics.nn.modules import Conv
+
+from .registry import register
+
+
+@register
+class CS(nn.Module):
+    """[fused (B, c_f, H, W), source (B, c_s, H, W)] -> (B, c_f, H, W); both maps at the same stride."""
+
+    def __init__(self, c1, reduction=4):
+        super().__init__()
+        c_fused, c_source = c1
+        hidden = max((c_fused + c_source) // reduction, 8)
+        self.project = Conv(c_source, c_fused, 1, act=False)
+        # plain convolutions: BatchNorm on 1x1 pooled maps fails at batch size 1
+        self.gate = nn.Sequential(
+            nn.Conv2d(c_fused + c_source, hidden, 1), nn.SiLU(), nn.Conv2d(hidden, c_fused, 1), nn.Sigmoid()
+        )
+
+    def forward(self, xs):
+        y, s = xs
+        g = self.gate(torch.cat([y.mean((2, 3), keepdim=True), s.mean((2, 3), keepdim=True)], 1))
+        return y + g * self.project(s)
+
+    @classmethod
+    def parse(cls, c_in, args, scale):
+        """YAML: [[fused, source], 1, CS, []] -> channels of the fused map."""
+        return [c_in, *args], c_in[0]

@@ -1,0 +1,45 @@
+# sdgas-ultra, AGPL-3.0
+"""FGPEM, Frequency-Guided Perception Enhancement Module (SD-GASNet, Sensors 2026, 26(1):23, section 3.1).
+
+The paper splits a map with a DCT-based filter ("PDCT") into high frequencies (edges, defect boundaries) and low
+frequencies (texture) and uses them to enhance the spatial representation. The formula is not published; our
+reading, after HS-FPN's high-frequency perception and FcaNet's DCT channel descriptors:
+
+- split: low keeps the DCT corner [:r*H, :r*W] (r = `ratio`, default 0.25), high = x - low;
+- channel gate from the high-frequency energy and the low-frequency mean of each channel;
+- spatial gate from the channel-wise mean and max of |high| (where the edges are);
+- out = x + Conv1x1(x * channel_gate + high * spatial_gate).
+"""
+
+import torch
+from torch import nn
+from ultralytics.nn.modules import Conv
+
+from .dct import frequency_split
+from .registry import register
+
+
+@register
+class FGPEM(nn.Module):
+    """Enhance x (B, C, H, W) -> (B, C, H, W) with a DCT high/low frequency split; any stride."""
+
+    def __init__(self, c1, ratio=0.25, reduction=4):
+        super().__init__()
+        self.ratio = ratio
+        hidden = max(c1 // reduction, 8)
+        # gates use plain convolutions: BatchNorm on 1x1 pooled maps fails at batch size 1
+        self.channel_gate = nn.Sequential(nn.Conv2d(2 * c1, hidden, 1), nn.SiLU(), nn.Conv2d(hidden, c1, 1), nn.Sigmoid())
+        self.spatial_gate = nn.Sequential(nn.Conv2d(2, 1, 7, padding=3), nn.Sigmoid())
+        self.cv = Conv(c1, c1, 1)
+
+    def forward(self, x):
+        low, high = frequency_split(x, self.ratio)
+        energy = high.abs()
+        c = self.channel_gate(torch.cat([energy.mean((2, 3), keepdim=True), low.mean((2, 3), keepdim=True)], 1))
+        s = self.spatial_gate(torch.cat([energy.mean(1, keepdim=True), energy.amax(1, keepdim=True)], 1))
+        return x + self.cv(x * c + high * s)
+
+    @classmethod
+    def parse(cls, c_in, args, scale):
+        """YAML: [from, 1, FGPEM, [ratio]] -> channels c_in."""
+        return [c_in, *args], c_in

@@ -1,0 +1,63 @@
+# sdgas-ultra, AGPL-3.0
+"""FIGA, Frequency-domain Information Gathering-and-Allocation (SD-GASNet, Sensors 2026, 26(1):23, section 3.1).
+
+Gather: MFA aligns all backbone levels to the reference level; a 1x1 Conv fuses them; FGPEM enhances the result;
+a C2f block refines it into one global map. Allocate: each pyramid level receives that global map by injection,
+  out = Conv(local) * sigmoid(Conv(global)) + Conv(global),
+with the global map resized to the level (as in Gold-YOLO's inject). Where the paper is silent (fusion block, the
+injection formula) we follow Gold-YOLO; `fgpem=False` gives the "FIGA without FGPEM" ablation step.
+"""
+
+from torch import nn
+from ultralytics.nn.modules import C2f, Conv
+
+from .fgpem import FGPEM
+from .mfa import MFA
+from .registry import register
+from .resize import resize_to
+
+
+@register
+class FIGA(nn.Module):
+    """Gather [P2..P5] (strides 4..32) into one enhanced global map (B, c2, H_ref, W_ref) at the reference stride."""
+
+    def __init__(self, c1, c2, n=1, ratio=0.25, ref=2, fgpem=True):
+        super().__init__()
+        self.align = MFA(ref)
+        self.fuse = Conv(sum(c1), c2, 1)
+        self.enhance = FGPEM(c2, ratio) if fgpem else nn.Identity()
+        self.refine = C2f(c2, c2, n)
+
+    def forward(self, xs):
+        return self.refine(self.enhance(self.fuse(self.align(xs))))
+
+    @classmethod
+    def parse(cls, c_in, args, scale):
+        """YAML: [[P2, P3, P4, P5], 1, FIGA, [c2, n, ratio, ref, fgpem]] -> channels scale.ch(c2)."""
+        c2, n, *rest = args
+        return [c_in, scale.ch(c2), scale.n(n), *rest], scale.ch(c2)
+
+
+@register
+class Allocate(nn.Module):
+    """Inject the global map into one level: [local (B, c_l, h, w), global (B, c_g, H, W)] -> (B, c2, h, w)."""
+
+    def __init__(self, c1, c2):
+        super().__init__()
+        c_local, c_global = c1
+        self.local = Conv(c_local, c2, 1, act=False)
+        self.gate = Conv(c_global, c2, 1, act=False)
+        self.embed = Conv(c_global, c2, 1, act=False)
+
+    def forward(self, xs):
+        x, g = xs
+        size = x.shape[-2:]
+        if g.shape[-1] >= x.shape[-1]:  # pool first: the 1x1 convs then run on the smaller map
+            g = resize_to(g, size)
+            return self.local(x) * self.gate(g).sigmoid() + self.embed(g)
+        return self.local(x) * resize_to(self.gate(g), size).sigmoid() + resize_to(self.embed(g), size)
+
+    @classmethod
+    def parse(cls, c_in, args, scale):
+        """YAML: [[local, global], 1, Allocate, [c2]] -> channels scale.ch(c2)."""
+        return [c_in, scale.ch(args[0])], scale.ch(args[0])

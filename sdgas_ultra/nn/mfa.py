@@ -1,0 +1,31 @@
+# sdgas-ultra, AGPL-3.0
+"""MFA, Multi-scale Feature Alignment (SD-GASNet, Sensors 2026, 26(1):23, section 3.1).
+
+Brings every pyramid level to the size of one reference level and concatenates them on channels: finer levels are
+average-pooled, coarser ones bilinearly upsampled, as the paper states. Our reading: the reference is chosen by
+position in the input list (default 2, the stride-16 map of [P2, P3, P4, P5], as in Gold-YOLO's low-stage gather).
+"""
+
+import torch
+from torch import nn
+
+from .registry import register
+from .resize import resize_to
+
+
+@register
+class MFA(nn.Module):
+    """Align a list of maps [(B, c_i, H_i, W_i)] to the size of xs[ref] -> (B, sum c_i, H_ref, W_ref). No weights."""
+
+    def __init__(self, ref=2):
+        super().__init__()
+        self.ref = ref
+
+    def forward(self, xs):
+        size = xs[self.ref].shape[-2:]
+        return torch.cat([resize_to(x, size) for x in xs], 1)
+
+    @classmethod
+    def parse(cls, c_in, args, scale):
+        """YAML: [[P2, P3, P4, P5], 1, MFA, [ref]] -> channels sum(c_in)."""
+        return list(args), sum(c_in)

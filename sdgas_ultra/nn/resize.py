@@ -1,0 +1,21 @@
+# sdgas-ultra, AGPL-3.0
+"""Resizing a feature map to another level's size: average pooling down, bilinear interpolation up."""
+
+import torch.nn.functional as F
+
+
+def resize_to(x, size):
+    """Resize x (B, C, h, w) to size (H, W).
+
+    Finer maps are average-pooled: with an exact integer factor (the usual case, imgsz a multiple of the stride) by
+    `avg_pool2d`, which exports everywhere; otherwise adaptively. Coarser maps are upsampled bilinearly.
+    """
+    h, w = x.shape[-2:]
+    H, W = size
+    if (h, w) == (H, W):
+        return x
+    if h >= H and w >= W:
+        if h % H == 0 and w % W == 0:
+            return F.avg_pool2d(x, (h // H, w // W))
+        return F.adaptive_avg_pool2d(x, (H, W))
+    return F.interpolate(x, size=(H, W), mode="bilinear", align_corners=False)
