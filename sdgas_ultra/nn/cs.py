@@ -12,7 +12,7 @@ import torch
 from torch import nn
 from ultralytics.nn.modules import Conv
 
-from .registry import register
+from .registry import expect_inputs, register
 
 
 @register
@@ -37,4 +37,5 @@ class CS(nn.Module):
     @classmethod
     def parse(cls, c_in, args, scale):
         """YAML: [[fused, source], 1, CS, []] -> channels of the fused map."""
+        expect_inputs(c_in, count=2)
         return [c_in, *args], c_in[0]

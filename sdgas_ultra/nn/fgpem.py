@@ -42,4 +42,6 @@ class FGPEM(nn.Module):
     @classmethod
     def parse(cls, c_in, args, scale):
         """YAML: [from, 1, FGPEM, [ratio]] -> channels c_in."""
+        if isinstance(c_in, list):
+            raise ValueError("takes one input layer, not a 'from' list")
         return [c_in, *args], c_in

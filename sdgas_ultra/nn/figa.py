@@ -12,8 +12,8 @@ from torch import nn
 from ultralytics.nn.modules import C2f, Conv
 
 from .fgpem import FGPEM
-from .mfa import MFA
-from .registry import register
+from .mfa import MFA, check_ref
+from .registry import expect_inputs, register
 from .resize import resize_to
 
 
@@ -34,7 +34,9 @@ class FIGA(nn.Module):
     @classmethod
     def parse(cls, c_in, args, scale):
         """YAML: [[P2, P3, P4, P5], 1, FIGA, [c2, n, ratio, ref, fgpem]] -> channels scale.ch(c2)."""
+        expect_inputs(c_in, at_least=2)
         c2, n, *rest = args
+        check_ref(rest[1] if len(rest) > 1 else 2, c_in)
         return [c_in, scale.ch(c2), scale.n(n), *rest], scale.ch(c2)
 
 
@@ -60,4 +62,5 @@ class Allocate(nn.Module):
     @classmethod
     def parse(cls, c_in, args, scale):
         """YAML: [[local, global], 1, Allocate, [c2]] -> channels scale.ch(c2)."""
+        expect_inputs(c_in, count=2)
         return [c_in, scale.ch(args[0])], scale.ch(args[0])

@@ -9,7 +9,7 @@ position in the input list (default 2, the stride-16 map of [P2, P3, P4, P5], as
 import torch
 from torch import nn
 
-from .registry import register
+from .registry import expect_inputs, register
 from .resize import resize_to
 
 
@@ -28,4 +28,12 @@ class MFA(nn.Module):
     @classmethod
     def parse(cls, c_in, args, scale):
         """YAML: [[P2, P3, P4, P5], 1, MFA, [ref]] -> channels sum(c_in)."""
+        expect_inputs(c_in, at_least=2)
+        check_ref(args[0] if args else 2, c_in)
         return list(args), sum(c_in)
+
+
+def check_ref(ref, c_in):
+    """Raise ValueError unless ref indexes the row's input list."""
+    if not isinstance(ref, int) or not -len(c_in) <= ref < len(c_in):
+        raise ValueError(f"reference level {ref!r} is not a position in the 'from' list of {len(c_in)} layers")

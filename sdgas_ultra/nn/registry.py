@@ -29,3 +29,11 @@ class Scale:
     def n(self, n):
         """Scaled repeat count, at least 1."""
         return max(round(n * self.depth), 1) if n > 1 else n
+
+
+def expect_inputs(c_in, count=None, at_least=None):
+    """Raise ValueError unless c_in (a row's input channels) is a list of `count` (or >= `at_least`) inputs."""
+    n = len(c_in) if isinstance(c_in, list) else 1
+    if not isinstance(c_in, list) or (count and n != count) or (at_least and n < at_least):
+        want = f"{count}" if count else f"at least {at_least}"
+        raise ValueError(f"needs a 'from' list of {want} layers, got {n} input(s)")

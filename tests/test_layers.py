@@ -1,0 +1,115 @@
+# sdgas-ultra, AGPL-3.0
+"""Each SD-GASNet layer: output shapes at several input sizes, and gradients reaching every parameter."""
+
+import numpy as np
+import pytest
+import torch
+
+from sdgas_ultra.nn import CS, FGPEM, FIGA, MFA, Allocate
+from sdgas_ultra.nn.dct import dct2, frequency_split, idct2
+
+SIZES = [(64, 64), (96, 160), (160, 96)]  # image sizes (multiples of 32), non-square included
+
+
+def pyramid(h, w, chans=(8, 16, 24, 32), batch=2):
+    """Backbone-like maps at strides 4, 8, 16, 32 for an (h, w) image."""
+    return [torch.randn(batch, c, h // s, w // s) for c, s in zip(chans, (4, 8, 16, 32))]
+
+
+def assert_all_grads(module, out):
+    out.float().pow(2).mean().backward()
+    missing = [n for n, p in module.named_parameters() if p.grad is None or not p.grad.abs().sum() > 0]
+    assert not missing, f"no gradient reached {missing}"
+
+
+def test_dct_round_trip():
+    x = torch.randn(2, 3, 10, 14, dtype=torch.float64)
+    assert torch.allclose(idct2(dct2(x)), x, atol=1e-12)
+
+
+def test_dct_matches_scipy_reference():
+    fft = pytest.importorskip("scipy.fft")
+    x = torch.randn(2, 3, 12, 7, dtype=torch.float64)
+    np.testing.assert_allclose(dct2(x).numpy(), fft.dctn(x.numpy(), axes=(-2, -1), norm="ortho"), atol=1e-12)
+
+
+def test_frequency_split_is_the_dct_corner_mask():
+    fft = pytest.importorskip("scipy.fft")
+    x = torch.randn(1, 2, 20, 12, dtype=torch.float64)
+    low, high = frequency_split(x, 0.25)
+    coeffs = fft.dctn(x.numpy(), axes=(-2, -1), norm="ortho")
+    coeffs[..., 5:, :] = 0  # rows k < 0.25 * 20 kept
+    coeffs[..., :, 3:] = 0  # columns k < 0.25 * 12 kept
+    np.testing.assert_allclose(low.numpy(), fft.idctn(coeffs, axes=(-2, -1), norm="ortho"), atol=1e-12)
+    assert torch.allclose(low + high, x)
+
+
+def test_frequency_split_sends_edges_to_high_and_flat_to_low():
+    flat = torch.full((1, 1, 16, 16), 3.0)
+    _, high = frequency_split(flat, 0.25)
+    assert high.abs().max() < 1e-5
+    step = torch.zeros(1, 1, 16, 16)
+    step[..., 8:] = 1.0
+    _, high = frequency_split(step, 0.25)
+    assert high[..., 6:10].abs().mean() > 3 * high[..., :3].abs().mean()  # high frequencies sit at the edge
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_mfa_aligns_all_levels_to_reference(size):
+    xs = pyramid(*size)
+    y = MFA(ref=2)(xs)
+    assert y.shape == (2, 8 + 16 + 24 + 32, size[0] // 16, size[1] // 16)
+
+
+def test_mfa_pools_finer_and_upsamples_coarser_levels():
+    xs = [torch.ones(1, 1, 8, 8) * 2, torch.ones(1, 1, 4, 4), torch.ones(1, 1, 2, 2) * 5]
+    y = MFA(ref=1)(xs)
+    assert y.shape == (1, 3, 4, 4)
+    assert torch.allclose(y[0, 0], torch.full((4, 4), 2.0)) and torch.allclose(y[0, 2], torch.full((4, 4), 5.0))
+
+
+def test_mfa_handles_sizes_that_are_not_exact_multiples():
+    y = MFA(ref=1)([torch.randn(1, 2, 25, 25), torch.randn(1, 3, 13, 13), torch.randn(1, 4, 7, 7)])
+    assert y.shape == (1, 9, 13, 13)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_fgpem_keeps_shape_and_trains(size):
+    m = FGPEM(24, ratio=0.25)
+    x = torch.randn(2, 24, size[0] // 16, size[1] // 16)
+    y = m(x)
+    assert y.shape == x.shape
+    assert_all_grads(m, y)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("fgpem", [True, False])
+def test_figa_gathers_to_reference_stride(size, fgpem):
+    m = FIGA([8, 16, 24, 32], 40, n=1, ratio=0.25, ref=2, fgpem=fgpem)
+    y = m(pyramid(*size))
+    assert y.shape == (2, 40, size[0] // 16, size[1] // 16)
+    assert_all_grads(m, y)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("stride", [8, 16, 32])
+def test_allocate_injects_global_map_into_each_level(size, stride):
+    m = Allocate([16, 40], 24)
+    local = torch.randn(2, 16, size[0] // stride, size[1] // stride)
+    y = m([local, torch.randn(2, 40, size[0] // 16, size[1] // 16)])
+    assert y.shape == (2, 24, *local.shape[-2:])
+    assert_all_grads(m, y)
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_cs_restores_source_channels_into_fused_map(size):
+    m = CS([24, 16])
+    fused, source = torch.randn(2, 24, size[0] // 8, size[1] // 8), torch.randn(2, 16, size[0] // 8, size[1] // 8)
+    y = m([fused, source])
+    assert y.shape == fused.shape
+    assert_all_grads(m, y)
+
+
+def test_layers_train_at_batch_size_one():
+    for m, x in [(FGPEM(16), torch.randn(1, 16, 4, 4)), (CS([16, 8]), [torch.randn(1, 16, 4, 4), torch.randn(1, 8, 4, 4)])]:
+        m.train()(x).sum().backward()

@@ -1,0 +1,63 @@
+# sdgas-ultra, AGPL-3.0
+"""Model YAMLs: every scale builds and runs; names select scales as yolov8n.yaml does."""
+
+import pytest
+import torch
+from ultralytics import YOLO
+
+import sdgas_ultra
+from sdgas_ultra import SDGASModel
+from sdgas_ultra._upstream import CFG_DIR
+
+sdgas_ultra.activate()
+
+
+@pytest.mark.parametrize("scale", "nslmx")
+def test_every_scale_builds_and_runs_forward(scale):
+    model = YOLO(f"sdgasnet-{scale}.yaml").model.eval()
+    assert model.yaml["scale"] == scale
+    assert model.stride.tolist() == [8.0, 16.0, 32.0]
+    with torch.inference_mode():
+        y = model(torch.zeros(1, 3, 64, 96))
+    assert y[0].shape == (1, 4 + model.yaml["nc"], (64 * 96) // 64 + (64 * 96) // 256 + (64 * 96) // 1024)
+
+
+def test_scales_grow_in_size():
+    params = [sum(p.numel() for p in YOLO(f"sdgasnet-{s}.yaml").model.parameters()) for s in "nsmlx"]
+    assert params == sorted(params)
+
+
+def test_bare_name_means_first_scale():
+    assert YOLO("sdgasnet.yaml").model.yaml["scale"] == "n"
+
+
+def test_yolo_routes_sdgasnet_to_sdgasmodel_and_leaves_stock_models_alone():
+    assert type(YOLO("sdgasnet-n.yaml")) is SDGASModel
+    assert type(YOLO("yolov8n.yaml")).__name__ == "YOLO"
+
+
+def test_sdgasmodel_is_a_yolo_for_stock_yamls_too():
+    model = SDGASModel("yolov8n.yaml")
+    assert model.task == "detect" and isinstance(model, YOLO)
+
+
+def test_grayscale_model_builds_with_one_input_channel():
+    from ultralytics.nn.tasks import DetectionModel
+
+    model = DetectionModel("sdgasnet-n.yaml", ch=1, nc=6, verbose=False).eval()
+    with torch.inference_mode():
+        assert model(torch.zeros(1, 1, 64, 64))[0].shape[1] == 10
+
+
+def test_model_fuses_and_still_runs():
+    model = YOLO("sdgasnet-n.yaml").model.eval()
+    x = torch.rand(1, 3, 64, 64)
+    with torch.inference_mode():
+        before = model(x)[0]
+        after = model.fuse()(x)[0]
+    assert torch.allclose(before, after, atol=1e-3)
+
+
+def test_every_shipped_model_yaml_builds():
+    for path in sorted((CFG_DIR / "models").rglob("*.yaml")):
+        YOLO(path.name).model.eval()(torch.zeros(1, 3, 64, 64))
