@@ -1,0 +1,187 @@
+# sdgas-ultra, AGPL-3.0
+"""Specification of the synthetic-defects dataset: content, determinism, atomic writes, CLI and ultralytics loading."""
+
+import inspect
+import os
+import tempfile
+
+os.environ.setdefault("YOLO_OFFLINE", "1")  # before any ultralytics import: no network, no settings in $HOME
+os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="sdgas-test-yolo-"))
+
+from pathlib import Path  # noqa: E402
+
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import yaml  # noqa: E402
+
+from sdgas_ultra.cli import main  # noqa: E402
+from sdgas_ultra.data import synthetic  # noqa: E402
+from sdgas_ultra.data.synthetic import CLASSES, MARKER, generate  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+N_TRAIN, N_VAL = 36, 12
+
+
+def files(root):
+    """{relative path: bytes} of every file under root."""
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(Path(root).rglob("*")) if p.is_file()}
+
+
+def labels(root, split):
+    """(n, 5) float array of every label row of a split, and the number of rows per image."""
+    txts = sorted((Path(root) / "labels" / split).glob("*.txt"))
+    rows = [np.loadtxt(t, ndmin=2) for t in txts]
+    return np.concatenate(rows), [len(r) for r in rows]
+
+
+@pytest.fixture(scope="module")
+def dataset(tmp_path_factory):
+    """Root of a small dataset shared by the read-only tests."""
+    return generate(tmp_path_factory.mktemp("synth") / "ds", N_TRAIN, N_VAL, seed=3).parent
+
+
+def test_layout_is_yolo_with_single_channel_pngs(dataset):
+    for split, n in (("train", N_TRAIN), ("val", N_VAL)):
+        pngs = sorted((dataset / "images" / split).glob("*.png"))
+        assert len(pngs) == n == len(list((dataset / "labels" / split).glob("*.txt")))
+        img = cv2.imread(str(pngs[0]), cv2.IMREAD_UNCHANGED)
+        assert img.shape == (200, 200) and img.dtype == np.uint8
+    d = yaml.safe_load((dataset / "data.yaml").read_text())
+    assert d["path"] == str(dataset) and d["channels"] == 1
+    assert (d["train"], d["val"]) == ("images/train", "images/val")
+    assert d["names"] == dict(enumerate(CLASSES))
+
+
+def test_labels_are_valid_boxes(dataset):
+    for split in ("train", "val"):
+        rows, per_image = labels(dataset, split)
+        assert all(1 <= k <= 4 for k in per_image)
+        cls, xywh = rows[:, 0], rows[:, 1:]
+        assert np.array_equal(cls, cls.round()) and cls.min() >= 0 and cls.max() <= 5
+        assert (xywh > 0).all() and (xywh <= 1).all()
+        assert (xywh[:, 2:] >= synthetic.MIN_BOX / 200 - 1e-6).all()  # non-degenerate
+        assert (xywh[:, :2] - xywh[:, 2:] / 2 >= -1e-6).all() and (xywh[:, :2] + xywh[:, 2:] / 2 <= 1 + 1e-6).all()
+
+
+def test_all_six_classes_present_in_each_split(dataset):
+    for split in ("train", "val"):
+        rows, _ = labels(dataset, split)
+        assert set(rows[:, 0].astype(int)) == set(range(6))
+
+
+def test_same_parameters_give_byte_identical_files(tmp_path):
+    a = files(generate(tmp_path / "a", 8, 4, seed=5).parent)
+    b = files(generate(tmp_path / "b", 8, 4, seed=5).parent)
+    assert a.pop("data.yaml").replace(str(tmp_path / "a").encode(), b"X") == b.pop("data.yaml").replace(
+        str(tmp_path / "b").encode(), b"X"
+    )
+    assert a == b
+
+
+def test_sizes_do_not_change_other_images(tmp_path):
+    small = files(generate(tmp_path / "small", 4, 2, seed=5).parent)
+    large = files(generate(tmp_path / "large", 9, 3, seed=5).parent)
+    shared = [k for k in small if k.startswith(("images/", "labels/"))]
+    assert len(shared) == 12 and all(small[k] == large[k] for k in shared)
+
+
+def test_seed_changes_images():
+    assert not np.array_equal(synthetic.sample(0, "train", 0)[0], synthetic.sample(1, "train", 0)[0])
+
+
+def test_imgsz_sets_image_size():
+    img, lab = synthetic.sample(0, "val", 2, imgsz=320)
+    assert img.shape == (320, 320) and ((lab[:, 1:] > 0) & (lab[:, 1:] <= 1)).all()
+
+
+def test_failure_midway_leaves_nothing(tmp_path, monkeypatch):
+    calls, real = [], synthetic.sample
+
+    def failing(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 5:
+            raise RuntimeError("disk on fire")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(synthetic, "sample", failing)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        generate(tmp_path / "out", 4, 4)
+    assert list(tmp_path.iterdir()) == []  # neither OUT nor the temporary sibling
+
+
+def test_refuses_foreign_non_empty_dir(tmp_path):
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "mine.txt").write_text("keep me")
+    with pytest.raises(FileExistsError, match="not an empty directory or a synthetic-defects dataset"):
+        generate(tmp_path / "out", 2, 2)
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["mine.txt"]
+
+
+def test_existing_empty_dir_is_filled(tmp_path):
+    (tmp_path / "out").mkdir()
+    generate(tmp_path / "out", 2, 2)
+    assert (tmp_path / "out" / MARKER).is_file()
+
+
+def test_same_dataset_again_returns_without_work(tmp_path, monkeypatch):
+    yaml_path = generate(tmp_path / "out", 3, 2)
+    monkeypatch.setattr(synthetic, "sample", lambda *a, **k: pytest.fail("regenerated an up-to-date dataset"))
+    assert generate(tmp_path / "out", 3, 2) == yaml_path
+
+
+def test_other_parameters_need_overwrite(tmp_path):
+    generate(tmp_path / "out", 3, 2)
+    with pytest.raises(FileExistsError, match="other parameters"):
+        generate(tmp_path / "out", 4, 2)
+    generate(tmp_path / "out", 4, 2, overwrite=True)
+    assert len(list((tmp_path / "out" / "images" / "train").glob("*.png"))) == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # old copy and temporary removed
+
+
+def test_invalid_sizes_are_rejected(tmp_path):
+    with pytest.raises(ValueError, match="n_val"):
+        generate(tmp_path / "out", 2, 0)
+    assert not (tmp_path / "out").exists()
+
+
+def test_cli_writes_dataset_and_prints_summary(tmp_path, capsys):
+    assert main(["synth", str(tmp_path / "out"), "--train", "6", "--val", "6", "--seed", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "6 train + 6 val images" in out and str(tmp_path / "out") in out
+    assert all(name in out for name in CLASSES)
+    assert main(["synth", str(tmp_path / "out"), "--train", "6", "--val", "6", "--seed", "1"]) == 0
+    assert "already there" in capsys.readouterr().out
+
+
+def test_cli_reports_foreign_dir(tmp_path, capsys):
+    (tmp_path / "x.txt").write_text("")
+    assert main(["synth", str(tmp_path), "--train", "2", "--val", "2"]) == 1
+    assert "refusing to overwrite" in capsys.readouterr().err
+
+
+def test_dataset_loads_with_ultralytics(dataset):
+    from ultralytics.data.utils import check_det_dataset
+
+    data = check_det_dataset(str(dataset / "data.yaml"))
+    assert data["nc"] == 6 and data["channels"] == 1
+    assert list(data["names"].values()) == list(CLASSES)
+
+
+def test_defaults_agree_in_yaml_module_and_signature():
+    cfg = yaml.safe_load((ROOT / "cfg" / "datasets" / "synthetic-defects.yaml").read_text())
+    sig = inspect.signature(generate).parameters
+    signature = {"train": sig["n_train"].default, "val": sig["n_val"].default}
+    signature.update(seed=sig["seed"].default, imgsz=sig["imgsz"].default)
+    assert cfg["synthetic"] == synthetic.DEFAULTS == signature
+
+
+def test_cfg_yaml_download_hook_generates_dataset(tmp_path):
+    from ultralytics.data.utils import check_det_dataset
+
+    cfg = yaml.safe_load((ROOT / "cfg" / "datasets" / "synthetic-defects.yaml").read_text())
+    cfg.update(path=str(tmp_path / "ds"), synthetic={"train": 6, "val": 3})
+    (tmp_path / "synthetic-defects.yaml").write_text(yaml.safe_dump(cfg, sort_keys=False))
+    data = check_det_dataset(str(tmp_path / "synthetic-defects.yaml"))  # val missing -> runs `download:`
+    assert data["nc"] == 6 and data["channels"] == 1
+    assert len(list((tmp_path / "ds" / "images" / "val").glob("*.png"))) == 3
