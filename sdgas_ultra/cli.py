@@ -12,6 +12,10 @@ import sys
 # sub-command -> (module, function that adds the sub-parser); modules import heavy packages lazily
 COMMANDS = {
     "synth": ("sdgas_ultra.data.synthetic", "add_parser"),
+    "convert-voc": ("sdgas_ultra.data.voc", "add_parser"),
+    "stats": ("sdgas_ultra.data.stats", "add_parser"),
+    "tile": ("sdgas_ultra.data.tiling", "add_tile_parser"),
+    "predict-tiled": ("sdgas_ultra.data.tiling", "add_predict_parser"),
 }
 
 

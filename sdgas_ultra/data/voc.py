@@ -1,0 +1,358 @@
+# sdgas-ultra, AGPL-3.0
+"""`sdgas convert-voc`: Pascal VOC XML + images -> YOLO detection dataset (images/, labels/, data.yaml).
+
+Files are found recursively under SRC and paired by file stem, so both NEU-DET layouts work: IMAGES/ + ANNOTATIONS/,
+and train/ + validation/ with per-class image subfolders beside an annotations folder. A split named by a folder
+(train, val, valid, validation, test) is kept; other images get a seeded split, stratified by class.
+
+VOC boxes are 1-based inclusive pixels: pixel columns xmin..xmax cover [xmin - 1, xmax) in 0-based continuous
+coordinates. Boxes are clipped to the image (read from the image file, not the XML's <size>).
+
+Problem inputs are skipped and reported by file, never silently: malformed XML, invalid boxes, boxes outside the
+image, unknown classes, images without XML, XML without images, duplicate stems and unreadable images. The output is
+built in a hidden sibling folder and renamed into place at the end, so a failed run leaves nothing in OUT.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import shutil
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+IMG_SUFFIXES = {".bmp", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
+SPLIT_DIRS = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
+SKIP_DIRS = {"__MACOSX"}  # archive debris; hidden files and folders (".*") are skipped too
+
+# problem kinds: the input is skipped (a whole file, or one box for the box kinds)
+MALFORMED, INVALID_BOX, OUTSIDE, UNKNOWN = "malformed XML", "invalid box", "box outside image", "unknown class"
+NO_XML, NO_IMAGE, DUPLICATE, UNREADABLE = "image without XML", "XML without image", "duplicate stem", "unreadable image"
+CLIPPED = "box clipped"  # a note, not a problem: the box is kept, clipped to the image
+
+
+@dataclass
+class ConversionReport:
+    """What a conversion produced and what it skipped; `problems` and `notes` hold (kind, file, detail) rows."""
+
+    images: Counter = field(default_factory=Counter)  # split -> images written
+    boxes: Counter = field(default_factory=Counter)  # class name -> boxes written
+    problems: list = field(default_factory=list)
+    notes: list = field(default_factory=list)
+    names: list = field(default_factory=list)
+
+    def add(self, kind, file, detail=""):
+        (self.notes if kind == CLIPPED else self.problems).append((kind, str(file), detail))
+
+    def counts(self):
+        """Problem kind -> number of occurrences."""
+        return Counter(kind for kind, _, _ in self.problems)
+
+    def files(self, kind):
+        """Files reported with a given problem or note kind."""
+        return [f for k, f, _ in self.problems + self.notes if k == kind]
+
+    def summary(self, limit=10):
+        """Human-readable report: totals, then each problem kind with up to `limit` files."""
+        split = ", ".join(f"{s} {n}" for s, n in sorted(self.images.items()))
+        lines = [f"converted {sum(self.images.values())} images ({split}), {sum(self.boxes.values())} boxes"]
+        lines += [f"  {name}: {self.boxes[name]} boxes" for name in self.names]
+        for title, rows in (("skipped", self.problems), ("notes", self.notes)):
+            for kind, n in sorted(Counter(k for k, _, _ in rows).items()):
+                lines.append(f"{title}: {kind} x{n}")
+                hits = [r for r in rows if r[0] == kind]
+                lines += [f"  {f}{': ' + d if d else ''}" for _, f, d in hits[:limit]]
+                if len(hits) > limit:
+                    lines.append(f"  ... {len(hits) - limit} more")
+        return "\n".join(lines)
+
+
+class VOCError(ValueError):
+    """An XML file that cannot be read as a VOC annotation."""
+
+
+def parse_voc(xml_file):
+    """Return [(name, xmin, ymin, xmax, ymax), ...] from a VOC XML file; raise VOCError if malformed."""
+    try:
+        root = ET.parse(xml_file).getroot()
+    except (ET.ParseError, OSError) as e:
+        raise VOCError(str(e)) from e
+    if root.tag != "annotation":
+        raise VOCError(f"root element is <{root.tag}>, not <annotation>")
+    objects = []
+    for i, obj in enumerate(root.iter("object")):
+        name, box = obj.findtext("name"), obj.find("bndbox")
+        if not name or not name.strip() or box is None:
+            raise VOCError(f"object {i} lacks <name> or <bndbox>")
+        try:
+            coords = [float(box.findtext(k)) for k in ("xmin", "ymin", "xmax", "ymax")]
+        except (TypeError, ValueError):
+            raise VOCError(f"object {i} has a missing or non-numeric bndbox coordinate") from None
+        objects.append((name.strip(), *coords))
+    return objects
+
+
+def write_voc(file, width, height, objects):
+    """Write a VOC XML file; `objects` are (name, x0, y0, x1, y1) 0-based pixel-edge boxes (the inverse of parsing)."""
+    root = ET.Element("annotation")
+    ET.SubElement(root, "filename").text = Path(file).with_suffix(".jpg").name
+    size = ET.SubElement(root, "size")
+    for k, v in (("width", width), ("height", height), ("depth", 3)):
+        ET.SubElement(size, k).text = str(v)
+    for name, x0, y0, x1, y1 in objects:
+        obj = ET.SubElement(root, "object")
+        ET.SubElement(obj, "name").text = name
+        box = ET.SubElement(obj, "bndbox")
+        for k, v in zip(("xmin", "ymin", "xmax", "ymax"), (x0 + 1, y0 + 1, x1, y1)):
+            ET.SubElement(box, k).text = f"{v:g}"
+    Path(file).parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(root).write(file)
+
+
+def voc_to_xyxy(xmin, ymin, xmax, ymax):
+    """1-based inclusive VOC pixel box -> 0-based continuous (x0, y0, x1, y1)."""
+    return xmin - 1, ymin - 1, xmax, ymax
+
+
+def clip_xyxy(box, w, h):
+    """Clip a 0-based (x0, y0, x1, y1) box to a w x h image."""
+    x0, y0, x1, y1 = box
+    return max(0.0, x0), max(0.0, y0), min(float(w), x1), min(float(h), y1)
+
+
+def xyxy_to_yolo(box, w, h):
+    """0-based pixel (x0, y0, x1, y1) -> normalized (cx, cy, bw, bh)."""
+    x0, y0, x1, y1 = box
+    return (x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h
+
+
+def stratified_split(classes, val, seed=0):
+    """Return the set of stems put in val: `val` of each class (rounded), drawn with `random.Random(seed)`.
+
+    `classes` maps stem -> class key. Stems are sorted and classes visited in sorted order, so the result depends
+    only on the set of stems, their classes, `val` and `seed`, never on file-system order.
+    """
+    rng, by_class, chosen = random.Random(seed), defaultdict(list), set()
+    for stem in sorted(classes):
+        by_class[classes[stem]].append(stem)
+    for key in sorted(by_class):
+        stems = by_class[key]
+        rng.shuffle(stems)
+        chosen.update(stems[: int(len(stems) * val + 0.5)])
+    return chosen
+
+
+def main_class(names):
+    """Class key used to stratify an image: its most frequent object class ('' for an image without objects)."""
+    if not names:
+        return ""
+    counts = Counter(names)
+    return min(counts, key=lambda n: (-counts[n], n))
+
+
+@contextmanager
+def atomic_dir(out, overwrite=False):
+    """Yield a hidden temporary sibling of `out` to build in; rename it to `out` only if the block succeeds."""
+    out = Path(out).resolve()
+    if out.exists() and any(out.iterdir()) and not overwrite:
+        raise FileExistsError(f"{out} exists and is not empty; choose a new folder or pass overwrite")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir()
+    try:
+        yield tmp
+        if out.exists():
+            old = out.with_name(f".{out.name}.old-{os.getpid()}")
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _walk(src, exclude):
+    """Image and XML files under src, skipping hidden entries, archive debris and folders named in `exclude`."""
+    skip = SKIP_DIRS | set(exclude)
+    for dirpath, dirnames, filenames in os.walk(src):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in skip)
+        for f in sorted(filenames):
+            p = Path(dirpath) / f
+            if not f.startswith(".") and (p.suffix.lower() in IMG_SUFFIXES or p.suffix.lower() == ".xml"):
+                yield p
+
+
+def _folder_split(path, src):
+    """'train' / 'val' / 'test' if a folder between src and the file names a split, else None."""
+    for part in reversed(path.relative_to(src).parts[:-1]):
+        if part.lower() in SPLIT_DIRS:
+            return SPLIT_DIRS[part.lower()]
+    return None
+
+
+def find_pairs(src, report, exclude=()):
+    """Map stem -> (image, xml) for files under src; report unpaired and duplicate stems."""
+    found = {"image": defaultdict(list), "xml": defaultdict(list)}
+    for p in _walk(src, exclude):
+        found["xml" if p.suffix.lower() == ".xml" else "image"][p.stem].append(p)
+    pairs = {}
+    for stem in sorted(set(found["image"]) | set(found["xml"])):
+        images, xmls = found["image"].get(stem, []), found["xml"].get(stem, [])
+        if len(images) > 1 or len(xmls) > 1:
+            for p in images + xmls:
+                report.add(DUPLICATE, p, f"stem '{stem}' occurs {len(images)}x as image, {len(xmls)}x as XML")
+        elif not xmls:
+            report.add(NO_XML, images[0])
+        elif not images:
+            report.add(NO_IMAGE, xmls[0])
+        else:
+            pairs[stem] = (images[0], xmls[0])
+    return pairs
+
+
+def _image_size(file):
+    """(width, height) read from the image header."""
+    from PIL import Image
+
+    with Image.open(file) as im:
+        return im.size
+
+
+def _read_pair(image, xml, rename, report):
+    """(width, height, [(name, clipped xyxy), ...]) for one pair, or None if the pair is skipped."""
+    try:
+        objects = parse_voc(xml)
+    except VOCError as e:
+        report.add(MALFORMED, xml, str(e))
+        return None
+    try:
+        w, h = _image_size(image)
+    except Exception as e:
+        report.add(UNREADABLE, image, str(e))
+        return None
+    boxes = []
+    for name, *voc in objects:
+        box = voc_to_xyxy(*voc)
+        if box[2] <= box[0] or box[3] <= box[1]:
+            report.add(INVALID_BOX, xml, f"{name} xmin,ymin,xmax,ymax={voc}")
+            continue
+        clipped = clip_xyxy(box, w, h)
+        if clipped[2] <= clipped[0] or clipped[3] <= clipped[1]:
+            report.add(OUTSIDE, xml, f"{name} {voc} in a {w}x{h} image")
+            continue
+        if clipped != box:
+            report.add(CLIPPED, xml, f"{name} {voc} clipped to {w}x{h}")
+        boxes.append((rename(name) if rename else name, clipped))
+    return w, h, boxes
+
+
+def _place(src, dst):
+    """Hard-link src to dst (cheap for large datasets), copying where links are not possible."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        shutil.copy2(src, dst)
+
+
+def write_data_yaml(out, names, splits, comment=""):
+    """Write out/data.yaml for a YOLO dataset laid out as out/images/<split>/ (no `path`: it is the YAML's folder)."""
+    lines = [f"# {comment}"] if comment else []
+    lines.append("train: images/train")
+    lines.append("val: images/val" if "val" in splits else "val: images/train  # no validation images were found")
+    if "test" in splits:
+        lines.append("test: images/test")
+    lines.append("names:")
+    lines += [f"  {i}: {n}" for i, n in enumerate(names)]
+    (Path(out) / "data.yaml").write_text("\n".join(lines) + "\n")
+
+
+def convert_voc(src, out, names=None, val=0.2, seed=0, val_stems=None, folder_splits=True, rename=None, exclude=(),
+                overwrite=False, verbose=True):
+    """Convert the VOC dataset under `src` into a YOLO dataset at `out`; return a ConversionReport.
+
+    Args:
+        names (list[str] | None): class order; None takes the sorted set of names found.
+        val (float): fraction of each class put in val for images whose split no folder names.
+        seed (int): seed of that split.
+        val_stems (set[str] | None): a fixed split (stem in set -> val, else train); overrides folders and `val`.
+        folder_splits (bool): keep splits named by folders (train, val, validation, ...).
+        rename (callable | None): maps an XML class name to a canonical one (e.g. 'Missing_hole' -> 'missing_hole').
+        exclude (tuple[str]): folder names skipped while searching src.
+    """
+    src, out = Path(src).resolve(), Path(out).resolve()
+    if not src.is_dir():
+        raise FileNotFoundError(f"VOC source folder {src} does not exist")
+    report = ConversionReport()
+    read = {}
+    for stem, (image, xml) in find_pairs(src, report, exclude).items():
+        item = _read_pair(image, xml, rename, report)
+        if item:
+            read[stem] = (image, xml, *item)
+    if not read:
+        raise ValueError(f"no usable image + VOC XML pair found under {src}\n{report.summary()}")
+    found = sorted({n for *_, boxes in read.values() for n, _ in boxes})
+    report.names = list(names) if names else found
+    index = {n: i for i, n in enumerate(report.names)}
+
+    splits = {}
+    for stem, (image, xml, *_) in read.items():
+        if val_stems is not None:
+            splits[stem] = "val" if stem in val_stems else "train"
+        elif folder_splits:
+            splits[stem] = _folder_split(image, src) or _folder_split(xml, src)
+    unsplit = {s: main_class([n for n, _ in read[s][4]]) for s in read if not splits.get(s)}
+    chosen = stratified_split(unsplit, val, seed)
+    splits.update({s: "val" if s in chosen else "train" for s in unsplit})
+
+    with atomic_dir(out, overwrite) as tmp:
+        for stem in sorted(read):
+            image, xml, w, h, boxes = read[stem]
+            rows = []
+            for name, box in boxes:
+                if name not in index:
+                    report.add(UNKNOWN, xml, f"'{name}' is not one of {report.names}")
+                    continue
+                rows.append(f"{index[name]} " + " ".join(f"{v:.6f}" for v in xyxy_to_yolo(box, w, h)))
+                report.boxes[name] += 1
+            split = splits[stem]
+            for kind in ("images", "labels"):
+                (tmp / kind / split).mkdir(parents=True, exist_ok=True)
+            _place(image, tmp / "images" / split / image.name)
+            (tmp / "labels" / split / f"{stem}.txt").write_text("".join(r + "\n" for r in rows))
+            report.images[split] += 1
+        write_data_yaml(tmp, report.names, set(report.images), f"converted by `sdgas convert-voc` from {src}")
+        (tmp / "convert_report.txt").write_text(report.summary(limit=10**9) + "\n")
+    if verbose:
+        print(report.summary())
+        print(f"dataset written to {out} (full report: {out / 'convert_report.txt'})")
+    return report
+
+
+def _run(args):
+    names = [n.strip() for n in args.names.split(",") if n.strip()] if args.names else None
+    try:
+        convert_voc(args.src, args.out, names=names, val=args.val, seed=args.seed, overwrite=args.overwrite)
+    except (FileNotFoundError, FileExistsError, ValueError) as e:
+        print(f"convert-voc: {e}")
+        return 1
+    return 0
+
+
+def add_parser(sub):
+    """Register `sdgas convert-voc SRC OUT [--names a,b,...] [--val FRACTION] [--seed S]`."""
+    p = sub.add_parser("convert-voc", help="convert Pascal VOC XML + images to a YOLO dataset",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("src", help="folder searched recursively for images and VOC XML, paired by file stem")
+    p.add_argument("out", help="new dataset folder (images/, labels/, data.yaml)")
+    p.add_argument("--names", help="comma-separated class order (default: sorted names found); others are skipped")
+    p.add_argument("--val", type=float, default=0.2, help="val fraction per class where no folder names a split")
+    p.add_argument("--seed", type=int, default=0, help="seed of that split")
+    p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
+    p.set_defaults(func=_run)
