@@ -185,3 +185,10 @@ def test_cfg_yaml_download_hook_generates_dataset(tmp_path):
     data = check_det_dataset(str(tmp_path / "synthetic-defects.yaml"))  # val missing -> runs `download:`
     assert data["nc"] == 6 and data["channels"] == 1
     assert len(list((tmp_path / "ds" / "images" / "val").glob("*.png"))) == 3
+
+
+@pytest.mark.parametrize("imgsz", [64, 80, 100])
+def test_small_image_sizes_generate(imgsz):
+    for i in range(60):
+        img, labels = synthetic.sample(1, "train", i, imgsz)
+        assert img.shape == (imgsz, imgsz) and len(labels) >= 1

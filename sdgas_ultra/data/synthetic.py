@@ -222,7 +222,7 @@ def _distractors(rng, img, s, contrast):
         if kind == 0:  # shading blotch: patches' shape, far too faint and soft to be one
             patch = cv2.GaussianBlur(draw_patches(rng, s), (0, 0), 2 * s) * rng.uniform(4, 9)
         elif kind == 1:  # one or two lone pits: pitted_surface needs a cluster
-            m = _px(9, s)
+            m = max(_px(9, s), 6)  # room for a pit away from the border at small imgsz
             patch = np.zeros((m, m), F32)
             patch[rng.integers(2, m - 2, 2), rng.integers(2, m - 2, 2)] = 1.0
             patch = cv2.GaussianBlur(patch, (0, 0), rng.uniform(0.6, 1.2) * s)
