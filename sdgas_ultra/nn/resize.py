@@ -16,6 +16,9 @@ def resize_to(x, size):
         return x
     if h >= H and w >= W:
         if h % H == 0 and w % W == 0:
-            return F.avg_pool2d(x, (h // H, w // W))
+            # int(): a pooling kernel must be a constant in an exported graph (with dynamic axes the traced sizes are
+            # symbolic). The factor is the ratio of two strides, the same for every input size that is a multiple
+            # of the largest stride, which is what YOLO predictors feed a dynamic model.
+            return F.avg_pool2d(x, (int(h // H), int(w // W)))
         return F.adaptive_avg_pool2d(x, (H, W))
     return F.interpolate(x, size=(H, W), mode="bilinear", align_corners=False)
