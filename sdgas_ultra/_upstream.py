@@ -39,18 +39,109 @@ def check_version(version=None):
         )
 
 
+# What the touches below rely on, checked by check_internals() before any touch is applied. Each row names an upstream
+# object as "module:attribute.path" and its expected shape: a tuple lists a callable's leading parameters (in order),
+# a set lists keys a dict must hold, a class is an isinstance check (`type`: must be a class, `object`: must exist).
+# Add a row with every new touch.
+INTERNALS = (
+    ("ultralytics.utils:DEFAULT_CFG_DICT", {"model", "data", "distill_model"}),
+    ("ultralytics.utils:DEFAULT_CFG", object),
+    ("ultralytics.utils.checks:check_file", ("file",)),
+    ("ultralytics.utils.checks:check_yaml", ("file", "suffix", "hard")),
+    ("ultralytics.data.utils:check_file", ("file",)),
+    ("ultralytics.nn.tasks:yaml_model_load", ("path",)),
+    ("ultralytics.engine.model:yaml_model_load", ("path",)),
+    ("ultralytics.nn.tasks:parse_model", ("d", "ch", "verbose")),
+    ("ultralytics.nn.tasks:Index", type),
+    ("ultralytics.nn.tasks:torch_safe_load", ("weight",)),
+    ("ultralytics.models.yolo.model:YOLO.__init__", ("self", "model", "task", "verbose")),
+    ("ultralytics.models.yolo.model:YOLO.train", ("self", "trainer")),
+    # distillation touches
+    ("ultralytics.nn.modules.head:Detect", type),
+    ("ultralytics.utils.loss:v8DetectionLoss.parse_output", ("self", "preds")),
+    ("ultralytics.utils.loss:v8DetectionLoss.get_assigned_targets_and_loss", ("self", "preds", "batch")),
+    ("ultralytics.nn.tasks:BaseModel.init_criterion", ("self",)),
+    ("ultralytics.engine.trainer:BaseTrainer._setup_train", ("self",)),
+    ("ultralytics.nn.distill_model:DistillationModel", type),
+)
+
+
+def check_internals():
+    """Raise one ImportError naming the ultralytics version and every internal in INTERNALS that moved or changed.
+
+    Beyond names and signatures it checks the one parser rule `_build_stock_row` builds on: an `Index` row outputs as
+    many channels as its first argument, and `nn.BatchNorm2d` is sized to its input.
+    """
+    import importlib
+    import inspect
+
+    import ultralytics
+
+    problems = []
+    for where, shape in INTERNALS:
+        module, _, attrs = where.partition(":")
+        name = f"{module}.{attrs}"
+        try:
+            obj = importlib.import_module(module)
+            for attr in attrs.split("."):
+                obj = getattr(obj, attr)
+        except (ImportError, AttributeError):
+            problems.append(f"{name}: missing")
+            continue
+        if isinstance(shape, tuple):
+            try:
+                params = tuple(inspect.signature(obj).parameters)
+            except (TypeError, ValueError):
+                params = None
+            if params is None or params[: len(shape)] != shape:
+                problems.append(f"{name}: expected parameters ({', '.join(shape)}, ...), found {params}")
+        elif isinstance(shape, set):
+            if not isinstance(obj, dict) or not shape <= obj.keys():
+                problems.append(f"{name}: expected a dict with keys {sorted(shape)}")
+        elif not (isinstance(obj, type) if shape is type else isinstance(obj, shape)):
+            problems.append(f"{name}: expected a {shape.__name__}, found {type(obj).__name__}")
+    if not problems:
+        problems += _check_parse_model_index_rule()
+    if problems:
+        low, high = (".".join(map(str, v)) for v in SUPPORTED)
+        raise ImportError(
+            f"sdgas-ultra cannot run on ultralytics {ultralytics.__version__}: internals it builds on have moved or "
+            f"changed, so it refuses to activate rather than build wrong models.\n  - "
+            + "\n  - ".join(problems)
+            + f"\nInstall a supported version: pip install 'ultralytics>={low},<{high}'"
+        )
+
+
+def _check_parse_model_index_rule():
+    """Problems (list of str) with the parser rules _build_stock_row relies on, found by parsing a two-row model."""
+    from ultralytics.nn import tasks
+
+    parse = getattr(tasks.parse_model, "sdgas_original", tasks.parse_model)
+    probe = {"backbone": [[-1, 1, "Index", [7, 0]], [-1, 1, "nn.BatchNorm2d", []]], "head": [], "nc": 1}
+    try:
+        seq, _ = parse(probe, ch=3, verbose=False)
+        channels = seq[1].num_features
+    except Exception as e:
+        return [f"ultralytics.nn.tasks.parse_model: cannot parse an Index row ({type(e).__name__}: {e})"]
+    if channels != 7:
+        return ["ultralytics.nn.tasks.parse_model: an Index row's output channels are no longer its first argument"]
+    return []
+
+
 def activate():
     """Install the plugin into ultralytics (idempotent): CLI keys, YAML lookup, model parser, loading, routing."""
     global _active
     if _active:
         return
     check_version()
+    check_internals()  # before any touch: a moved internal leaves ultralytics unpatched
     DEFAULT_CFG_DICT()
     check_file()
     yaml_model_load()
     parse_model()
     torch_safe_load()
     YOLO_init()
+    YOLO_train()
     _active = True
 
 
@@ -289,6 +380,27 @@ def YOLO_init():
     YOLO.__init__ = wrapper
 
 
+# --- ultralytics.models.yolo.model.YOLO.train (inherited from engine.model.Model) ----------------------------------------
+def YOLO_train():
+    """Route YOLO(...).train(self_distill=True or any sd_* key) to SDGASModel, so `yolo train model=yolov8n.yaml
+    distill_model=t.pt sd_T=3` uses the enhanced KL instead of silently ignoring the sd_ keys."""
+    from ultralytics.models.yolo.model import YOLO
+
+    original = YOLO.train
+
+    @wraps(original)
+    def wrapper(self, *args, **kwargs):
+        if type(self) is YOLO and any(k == "self_distill" or k.startswith("sd_") for k in kwargs):
+            from .model import SDGASModel
+
+            self.__class__ = SDGASModel
+            return self.train(*args, **kwargs)
+        return original(self, *args, **kwargs)
+
+    wrapper.sdgas_original = original
+    YOLO.train = wrapper
+
+
 def is_sdgasnet(model):
     """True if model (an nn.Module) contains any plugin layer."""
     import torch
@@ -317,7 +429,7 @@ def Detect_forward_head(preds):
     return preds["scores"].transpose(1, 2), preds["boxes"].transpose(1, 2)
 
 
-# --- ultralytics.models.yolo.detect.DetectionModel's head ----------------------------------------------------------
+# --- ultralytics.nn.tasks.DetectionModel.model[-1] (the Detect head) ------------------------------------------------
 def Detect_head(model):
     """The Detect head (last layer) of a detection model: it holds nc, reg_max and stride."""
     from ultralytics.nn.modules.head import Detect

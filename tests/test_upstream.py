@@ -117,6 +117,27 @@ def test_YOLO_init_routes_only_models_with_plugin_layers():
     assert type(YOLO("yolov8n.yaml")) is YOLO
 
 
+def test_YOLO_train_routes_sd_keys_to_sdgasmodel(monkeypatch):
+    from ultralytics import YOLO
+
+    from sdgas_ultra import SDGASModel
+
+    seen = {}
+    monkeypatch.setattr(SDGASModel, "train", lambda self, trainer=None, **kw: seen.update(kw, cls=type(self)))
+    model = YOLO("yolov8n.yaml")
+    model.train(data="x.yaml", sd_T=3.0)
+    assert seen == {"data": "x.yaml", "sd_T": 3.0, "cls": SDGASModel}
+
+
+def test_YOLO_train_leaves_plain_training_to_ultralytics(tmp_path):
+    from ultralytics import YOLO
+
+    model = YOLO("yolov8n.yaml")
+    with pytest.raises(RuntimeError, match="missing.yaml"):  # the stock path runs, failing fast on the dataset
+        model.train(data=str(tmp_path / "missing.yaml"), distill_model="t.pt", project=str(tmp_path))
+    assert type(model) is YOLO
+
+
 def test_every_touch_is_installed_and_keeps_the_original():
     from ultralytics.data import utils as data_utils
     from ultralytics.engine import model as engine_model
@@ -125,7 +146,7 @@ def test_every_touch_is_installed_and_keeps_the_original():
     from ultralytics.utils import checks
 
     for fn in (checks.check_file, data_utils.check_file, tasks.yaml_model_load, engine_model.yaml_model_load,
-               tasks.parse_model, tasks.torch_safe_load, YOLO.__init__):
+               tasks.parse_model, tasks.torch_safe_load, YOLO.__init__, YOLO.train):
         assert callable(fn.sdgas_original), fn
 
 

@@ -1,0 +1,343 @@
+# sdgas-ultra, AGPL-3.0
+"""Specification of self-distillation in the ultralytics training loop (SDGASTrainer, pairing, pipeline, CLI).
+
+One tiny YOLO-format dataset (64x64 images, 2 classes) and one 1-epoch yolov8n teacher serve the whole module.
+Also covers the distillation touches of ultralytics internals in sdgas_ultra/_upstream.py.
+"""
+
+import os
+import subprocess
+import sys
+import sysconfig
+from copy import deepcopy
+from pathlib import Path
+from types import SimpleNamespace
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from ultralytics import YOLO
+from ultralytics.cfg import get_cfg
+from ultralytics.nn import tasks
+from ultralytics.nn.tasks import DetectionModel
+from ultralytics.utils import DEFAULT_CFG
+from ultralytics.utils.loss import v8DetectionLoss
+from ultralytics.utils.torch_utils import unwrap_model
+
+import sdgas_ultra
+from sdgas_ultra import _upstream
+from sdgas_ultra.distill.pairing import PairingError, check_pairing
+from sdgas_ultra.distill.pipeline import self_distill
+from sdgas_ultra.distill.trainer import LOSS_NAMES, SDGASTrainer, SelfDistillCriterion, load_teacher
+
+sdgas_ultra.activate()
+
+REPO = Path(__file__).resolve().parents[1]
+NAMES = ("scratch", "spot")
+SD_COLUMNS = ("train/sd_cls_loss", "train/sd_dfl_loss")
+
+
+def make_dataset(root, n_train=16, n_val=8, size=64, seed=0):
+    """Write a YOLO dataset of light/dark rectangles on noise (class 0 light, 1 dark); returns the data YAML."""
+    root, rng = Path(root), np.random.default_rng(seed)
+    for split, n in (("train", n_train), ("val", n_val)):
+        (root / "images" / split).mkdir(parents=True)
+        (root / "labels" / split).mkdir(parents=True)
+        for i in range(n):
+            img = (np.full((size, size, 3), 90) + rng.integers(0, 20, (size, size, 1))).astype(np.uint8)
+            rows = []
+            for _ in range(rng.integers(1, 3)):
+                c = int(rng.integers(0, len(NAMES)))
+                w, h = rng.integers(size // 6, size // 2, 2)
+                x, y = rng.integers(0, size - w), rng.integers(0, size - h)
+                cv2.rectangle(img, (int(x), int(y)), (int(x + w), int(y + h)), (220,) * 3 if c == 0 else (20,) * 3, -1)
+                rows.append(f"{c} {(x + w / 2) / size:.5f} {(y + h / 2) / size:.5f} {w / size:.5f} {h / size:.5f}")
+            cv2.imwrite(str(root / "images" / split / f"{i}.png"), img)
+            (root / "labels" / split / f"{i}.txt").write_text("\n".join(rows) + "\n")
+    names = "".join(f"  {i}: {n}\n" for i, n in enumerate(NAMES))
+    (root / "data.yaml").write_text(f"path: {root}\ntrain: images/train\nval: images/val\nnames:\n{names}")
+    return root / "data.yaml"
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory):
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="module")
+def common(tmp_path_factory, project):
+    """Training settings shared by every run: tiny, CPU, deterministic."""
+    data = make_dataset(tmp_path_factory.mktemp("data") / "defects")
+    return dict(
+        data=str(data), epochs=1, imgsz=64, batch=8, workers=0, device="cpu", plots=False, seed=0,
+        project=str(project), exist_ok=True, verbose=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def teacher(common):
+    """best.pt of a 1-epoch yolov8n, the teacher of every distilled run (and the non-distilled reference)."""
+    model = YOLO("yolov8n.yaml")
+    model.train(name="teacher", **common)
+    return Path(model.trainer.best)
+
+
+@pytest.fixture(scope="module")
+def distilled(common, teacher):
+    """Trainer of a 1-epoch yolov8n student distilled from the teacher with the enhanced KL."""
+    model = YOLO("yolov8n.yaml")
+    model.train(trainer=SDGASTrainer, name="student", distill_model=str(teacher), **common)
+    return model.trainer
+
+
+def read_csv(path):
+    header, *rows = Path(path).read_text().strip().splitlines()
+    return [c.strip() for c in header.split(",")], [r.split(",") for r in rows]
+
+
+# --- the loss terms in the training loop ----------------------------------------------------------------------------
+def test_results_csv_has_sd_columns_with_positive_values(distilled):
+    header, rows = read_csv(distilled.csv)
+    for col in SD_COLUMNS:
+        assert col in header and float(rows[-1][header.index(col)]) > 0
+    assert not any(c.startswith("val/sd_") for c in header)  # validation has no teacher
+    assert distilled.loss_names[-2:] == LOSS_NAMES
+    assert "sd_cls" in distilled.progress_string() and "sd_dfl" in distilled.progress_string()
+
+
+def test_distillation_criterion_is_installed_on_the_student(distilled):
+    student = unwrap_model(distilled.model)
+    assert isinstance(student.criterion, SelfDistillCriterion) and student.criterion is distilled.sd_criterion
+    assert distilled.sd_criterion.teacher is distilled.teacher
+    assert 0 < distilled.sd_criterion.progress < 1  # the cosine schedule advanced during the epoch
+
+
+# --- the teacher stays out of the student's training state -------------------------------------------------------
+def test_teacher_is_frozen_in_eval_mode_and_unchanged(distilled, teacher):
+    t = distilled.teacher
+    assert not t.training and not any(p.requires_grad for p in t.parameters())
+    assert all(p.grad is None for p in t.parameters())  # gradients reached only the student
+    fresh = load_teacher(teacher).state_dict()
+    assert all(torch.equal(v, fresh[k]) for k, v in t.state_dict().items())
+
+
+def test_teacher_is_absent_from_the_optimizer(distilled):
+    optimized = {id(p) for g in distilled.optimizer.param_groups for p in g["params"]}
+    assert not optimized & {id(p) for p in distilled.teacher.parameters()}
+    assert optimized == {id(p) for p in distilled.model.parameters()}
+
+
+def test_teacher_is_absent_from_the_ema(distilled):
+    ema = distilled.ema.ema
+    assert ema.state_dict().keys() == unwrap_model(distilled.model).state_dict().keys()
+    teacher_tensors = {p.data_ptr() for p in distilled.teacher.state_dict().values()}
+    assert not teacher_tensors & {v.data_ptr() for v in ema.state_dict().values()}
+    assert not isinstance(getattr(ema, "criterion", None), SelfDistillCriterion)
+
+
+def test_a_copy_of_the_student_leaves_the_teacher_behind(distilled):
+    copy = deepcopy(unwrap_model(distilled.model))  # what ModelEMA and save_model do
+    assert type(copy.criterion) is v8DetectionLoss
+
+
+def test_checkpoint_holds_only_the_student(distilled, teacher):
+    best = Path(distilled.best)
+    ckpt = torch.load(best, map_location="cpu", weights_only=False)
+    assert type(ckpt["model"]) is DetectionModel and ckpt.get("ema") is None  # final: optimizer and EMA stripped
+    assert ckpt["model"].state_dict().keys() == DetectionModel("yolov8n.yaml", nc=2, verbose=False).state_dict().keys()
+    assert b"sdgas_ultra" not in best.read_bytes()  # no plugin class pickled: stock YOLO can load it
+    assert abs(best.stat().st_size - teacher.stat().st_size) < 0.02 * teacher.stat().st_size  # a plain yolov8n
+    assert ckpt["train_args"]["distill_model"] == str(teacher)  # kept, so resume can rebuild the teacher
+
+
+def test_best_pt_loads_in_stock_yolo(distilled):
+    """A Python without the plugin (-S: no site hooks, no PYTHONPATH) loads best.pt and predicts."""
+    code = (
+        f"import sys; sys.path.append({sysconfig.get_paths()['purelib']!r})\n"
+        "import numpy as np\nfrom ultralytics import YOLO\n"
+        f"r = YOLO({str(distilled.best)!r}).predict(np.zeros((64, 64, 3), np.uint8), imgsz=64, verbose=False)\n"
+        "assert 'sdgas_ultra' not in sys.modules\nprint('ok', len(r))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    out = subprocess.run([sys.executable, "-S", "-c", code], capture_output=True, text=True, env=env, timeout=300)
+    assert out.returncode == 0 and "ok 1" in out.stdout, out.stderr[-2000:]
+
+
+# --- interfaces -------------------------------------------------------------------------------------------------------
+def test_cli_run_with_distill_model_writes_sd_columns(common, teacher, project):
+    """`yolo train model=sdgasnet-n.yaml distill_model=... sd_T=3` (stock CLI entry point, plugin active)."""
+    cli = "import sys, sdgas_ultra; sdgas_ultra.activate(); from ultralytics.cfg import entrypoint; entrypoint()"
+    args = {**common, "model": "sdgasnet-n.yaml", "distill_model": str(teacher), "sd_T": 3.0, "name": "cli"}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
+    cmd = [sys.executable, "-c", cli, "train", *(f"{k}={v}" for k, v in args.items())]
+    out = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=600)
+    assert out.returncode == 0, out.stderr[-3000:]
+    header, rows = read_csv(project / "cli" / "results.csv")
+    assert all(c in header for c in SD_COLUMNS) and len(rows) == 1
+    assert "sd_T: 3.0" in (project / "cli" / "args.yaml").read_text()
+
+
+def test_sd_kl_false_falls_back_to_builtin_feature_distillation(common, teacher):
+    model = YOLO("yolov8n.yaml")
+    model.train(trainer=SDGASTrainer, name="feature-kd", distill_model=str(teacher), sd_kl=False, **common)
+    header, _ = read_csv(model.trainer.csv)
+    assert "train/dis_loss" in header and not any(c in header for c in SD_COLUMNS)
+    assert model.trainer.teacher is None and model.trainer.sd_criterion is None
+
+
+def test_mismatched_teacher_fails_before_the_first_batch(common, tmp_path):
+    coco = YOLO("yolov8n.yaml")  # 80 COCO classes, the dataset has 2
+    coco.save(tmp_path / "coco-teacher.pt")
+    student, batches = YOLO("yolov8n.yaml"), []
+    student.add_callback("on_train_batch_start", lambda trainer: batches.append(1))
+    with pytest.raises(PairingError, match=r"class count differs: teacher 80, student 2") as err:
+        student.train(trainer=SDGASTrainer, name="mismatch", distill_model=str(tmp_path / "coco-teacher.pt"), **common)
+    assert "class names differ" in str(err.value) and "coco-teacher.pt" in str(err.value)
+    assert not batches
+
+
+def test_resume_after_an_interrupt_rebuilds_the_teacher(common, teacher):
+    class Interrupt(Exception):
+        pass
+
+    def interrupt(trainer):
+        raise Interrupt
+
+    model = YOLO("yolov8n.yaml")
+    model.add_callback("on_fit_epoch_end", interrupt)  # after epoch 1 of 2 is saved to last.pt
+    with pytest.raises(Interrupt):
+        model.train(trainer=SDGASTrainer, name="resume", distill_model=str(teacher), **{**common, "epochs": 2})
+    last = Path(model.trainer.last)
+
+    resumed = YOLO(last)
+    resumed.train(trainer=SDGASTrainer, resume=True)
+    trainer = resumed.trainer
+    assert trainer.start_epoch == 1 and trainer.teacher is not None and not trainer.teacher.training
+    assert unwrap_model(trainer.model).criterion is trainer.sd_criterion
+    header, rows = read_csv(trainer.csv)
+    assert len(rows) == 2 and all(float(r[header.index(SD_COLUMNS[0])]) > 0 for r in rows)
+
+
+def test_self_distill_trains_the_teacher_then_the_student(common, project):
+    metrics = sdgas_ultra.SDGASModel("yolov8n.yaml").train(self_distill=True, name="born-again", **common)
+    teacher_best = project / "born-again-teacher" / "weights" / "best.pt"
+    assert teacher_best.exists() and metrics is not None
+    header, _ = read_csv(project / "born-again" / "results.csv")
+    assert all(c in header for c in SD_COLUMNS)
+    assert f"distill_model: {teacher_best}" in (project / "born-again" / "args.yaml").read_text()
+    with pytest.raises(ValueError, match="trains its own teacher"):
+        self_distill(YOLO("yolov8n.yaml"), distill_model="t.pt", **common)
+
+
+# --- pairing check --------------------------------------------------------------------------------------------------
+def detection_model(yaml="yolov8n.yaml", nc=2, ch=3, **changes):
+    d = {**tasks.yaml_model_load(yaml), **changes}
+    model = DetectionModel(d, ch=ch, nc=nc, verbose=False)
+    model.names = dict(enumerate(NAMES[:nc])) if nc <= len(NAMES) else {i: f"c{i}" for i in range(nc)}
+    return model
+
+
+def test_pairing_accepts_a_larger_teacher_of_another_scale():
+    check_pairing(detection_model("yolov8s.yaml"), detection_model("yolov8n.yaml"))
+    check_pairing(detection_model("yolo11n.yaml"), detection_model("yolov8n.yaml"))
+
+
+@pytest.mark.parametrize(
+    "teacher_kw, message",
+    [
+        (dict(reg_max=8), "reg_max (DFL bins per side) differs: teacher 8, student 16"),
+        (dict(yaml="yolov8n-p2.yaml"), "strides differ: teacher [4, 8, 16, 32], student [8, 16, 32]"),
+        (dict(ch=1), "input channels differ: teacher 1, student 3"),
+        (dict(nc=3), "class count differs: teacher 3, student 2"),
+    ],
+)
+def test_pairing_names_the_mismatch(teacher_kw, message):
+    with pytest.raises(PairingError, match=message.replace("[", r"\[").replace("(", r"\(").replace(")", r"\)")):
+        check_pairing(detection_model(**teacher_kw), detection_model(), teacher_name="'t.pt'")
+
+
+def test_pairing_compares_class_names_with_the_students_dataset():
+    with pytest.raises(PairingError, match="class names differ"):
+        check_pairing(detection_model(), detection_model(), names={0: "crack", 1: "spot"})
+
+
+# --- distillation touches of ultralytics internals (sdgas_ultra/_upstream.py) ----------------------------------------
+def tiny_batch(model, bs=2, size=64):
+    model.args = get_cfg(DEFAULT_CFG)
+    return {
+        "img": torch.rand(bs, 3, size, size),
+        "batch_idx": torch.tensor([0.0, 1.0, 1.0]),
+        "cls": torch.tensor([[0.0], [1.0], [0.0]]),
+        "bboxes": torch.tensor([[0.5, 0.5, 0.4, 0.4], [0.3, 0.3, 0.2, 0.3], [0.7, 0.6, 0.3, 0.2]]),
+    }
+
+
+def test_Detect_forward_head_reads_train_eval_and_end2end_outputs():
+    model = detection_model()
+    x = torch.rand(2, 3, 64, 64)
+    cls, box = _upstream.Detect_forward_head(model.train()(x))
+    assert cls.shape == (2, 84, 2) and box.shape == (2, 84, 64)  # 8x8 + 4x4 + 2x2 anchors
+    e_cls, e_box = _upstream.Detect_forward_head(model.eval()(x))
+    assert e_cls.shape == cls.shape and e_box.shape == box.shape
+    raw = {"boxes": box.transpose(1, 2), "scores": cls.transpose(1, 2)}
+    o_cls, _ = _upstream.Detect_forward_head({"one2many": raw, "one2one": {"boxes": None, "scores": None}})
+    assert o_cls is not None and torch.equal(o_cls, cls)
+
+
+def test_Detect_head_is_the_models_detect_layer():
+    model = detection_model()
+    assert _upstream.Detect_head(model) is model.model[-1] and _upstream.Detect_head(model).reg_max == 16
+    with pytest.raises(TypeError, match="no Detect head"):
+        _upstream.Detect_head(SimpleNamespace(model=[torch.nn.Identity()]))
+
+
+def test_v8DetectionLoss_get_assigned_targets_and_loss_matches_the_criterion():
+    model = detection_model().train()
+    batch = tiny_batch(model)
+    preds = model(batch["img"])
+    criterion = model.init_criterion()
+    loss, items, fg = _upstream.v8DetectionLoss_get_assigned_targets_and_loss(criterion, preds, batch)
+    ref_loss, ref_items = criterion(preds, batch)
+    assert torch.allclose(loss, ref_loss) and items.keys() == ref_items.keys()
+    assert fg.shape == (2, 84) and fg.dtype == torch.bool and fg.any()
+
+    def other(p, b):  # any other criterion runs as it is, without a mask
+        return ref_loss, ref_items
+
+    assert _upstream.v8DetectionLoss_get_assigned_targets_and_loss(other, preds, batch)[2] is None
+
+
+def test_BaseModel_criterion_is_what_model_loss_calls():
+    model = detection_model().train()
+    batch = tiny_batch(model)
+    calls = []
+
+    def wrap(base):
+        def criterion(preds, b):
+            calls.append(1)
+            return base(preds, b)
+
+        return criterion
+
+    installed = _upstream.BaseModel_criterion(model, wrap)
+    model.loss(batch)
+    assert model.criterion is installed and calls == [1]
+
+
+def test_BaseTrainer_setup_train_hides_distill_model_and_restores_it():
+    trainer = SimpleNamespace(args=SimpleNamespace(distill_model="t.pt"))
+    with pytest.raises(RuntimeError), _upstream.BaseTrainer_setup_train(trainer):
+        assert trainer.args.distill_model is None
+        raise RuntimeError
+    assert trainer.args.distill_model == "t.pt"
+
+
+def test_DistillationModel_student_model_unwraps_the_builtin_wrapper():
+    from ultralytics.nn.distill_model import DistillationModel
+
+    student, teacher = detection_model(), detection_model("yolov8s.yaml")
+    student.args = get_cfg(DEFAULT_CFG, {"imgsz": 64})
+    wrapped = DistillationModel(teacher_model=teacher, student_model=student)
+    assert _upstream.DistillationModel_student_model(wrapped) is student
+    assert _upstream.DistillationModel_student_model(student) is student
