@@ -11,7 +11,7 @@ import re
 from functools import wraps
 from pathlib import Path
 
-SUPPORTED = ((8, 4, 190), (8, 5, 0))  # ultralytics versions: lowest supported, first unsupported
+SUPPORTED = ((8, 4, 177), (8, 5, 0))  # ultralytics versions: lowest supported, first unsupported
 PACKAGE_DIR = Path(__file__).resolve().parent
 # wheel: sdgas_ultra/cfg; source checkout (editable install, tests): <repo>/cfg
 CFG_DIR = PACKAGE_DIR / "cfg" if (PACKAGE_DIR / "cfg").is_dir() else PACKAGE_DIR.parent / "cfg"

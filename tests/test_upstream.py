@@ -16,8 +16,9 @@ sdgas_ultra.activate()
 def test_check_version_accepts_the_supported_range_and_names_versions_otherwise():
     _upstream.check_version()  # the installed one
     _upstream.check_version("8.4.190")
-    for bad in ("8.3.200", "8.5.0", "9.0.1"):
-        with pytest.raises(ImportError, match=rf"ultralytics {bad} is installed.*ultralytics>=8\.4\.190,<8\.5\.0"):
+    _upstream.check_version("8.4.177")
+    for bad in ("8.4.176", "8.3.200", "8.5.0", "9.0.1"):
+        with pytest.raises(ImportError, match=rf"ultralytics {bad} is installed.*ultralytics>=8\.4\.177,<8\.5\.0"):
             _upstream.check_version(bad)
 
 

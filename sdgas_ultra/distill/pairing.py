@@ -45,7 +45,14 @@ def check_pairing(teacher, student, names=None, channels=None, teacher_name="tea
         channels (int, optional): the student's input channels (its dataset's); default: from student.yaml.
         teacher_name (str): how the message names the teacher, e.g. its checkpoint path.
     """
-    t = head_signature(teacher)
+    try:
+        t = head_signature(teacher)
+    except TypeError as e:  # no Detect head: a classify (or other non-detection) checkpoint
+        task = getattr(teacher, "task", None) or type(teacher).__name__
+        raise PairingError(
+            f"distill_model {teacher_name} cannot teach this student: it is a {task} model without a detection "
+            f"head ({e}). Use a trained detection checkpoint (e.g. runs/detect/train/weights/best.pt)."
+        ) from e
     s = head_signature(student, names=names, channels=channels)
     problems = []
     if t["nc"] != s["nc"]:

@@ -19,6 +19,7 @@ from ultralytics.utils import DEFAULT_CFG, LOGGER, colorstr
 from ultralytics.utils.torch_utils import unwrap_model
 
 from .._upstream import (
+    activate,
     BaseModel_criterion,
     BaseTrainer_setup_train,
     Detect_forward_head,
@@ -28,6 +29,8 @@ from .._upstream import (
 )
 from .kl import EnhancedKL
 from .pairing import check_pairing
+
+activate()  # DDP workers unpickle this trainer before they copy its sd_* config: the keys must be known by then
 
 LOSS_NAMES = ("sd_cls_loss", "sd_dfl_loss")  # train/<name> columns in results.csv
 
