@@ -19,7 +19,6 @@ from ultralytics import YOLO
 
 import sdgas_ultra
 from sdgas_ultra import SDGASModel
-from sdgas_ultra._upstream import CFG_DIR, ModelYAMLError
 from sdgas_ultra.data.synthetic import generate
 from sdgas_ultra.distill.pairing import PairingError
 
@@ -287,25 +286,4 @@ def test_segment_teacher_of_other_classes_is_refused_naming_the_mismatch(tiny_da
     assert_nothing_looks_finished(tmp_path)
 
 
-def broken_model_yaml(tmp_path, edit):
-    d = yaml.safe_load((CFG_DIR / "models" / "sdgasnet.yaml").read_text())
-    edit(d)
-    path = tmp_path / "broken-sdgasnet.yaml"
-    path.write_text(yaml.safe_dump(d))
-    return path
-
-
-def test_model_yaml_with_a_cycle_is_refused_naming_the_layer(tmp_path):
-    path = broken_model_yaml(tmp_path, lambda d: d["head"][3].__setitem__(0, [9, 13]))  # layer 13 reads itself
-    with pytest.raises(ModelYAMLError) as e:
-        SDGASModel(str(path))
-    assert str(e.value).startswith(f"{path}: head row 3 (layer 13)")
-    assert "'from' 13 is a forward reference or cycle (layer 13 can only read layers < 13)" in str(e.value)
-
-
-def test_model_yaml_with_a_forward_reference_is_refused_naming_the_layer(tmp_path):
-    path = broken_model_yaml(tmp_path, lambda d: d["head"][0].__setitem__(0, [2, 4, 6, 12]))  # layer 10 reads 12
-    with pytest.raises(ModelYAMLError) as e:
-        SDGASModel(str(path))
-    assert str(e.value).startswith(f"{path}: head row 0 (layer 10)")
-    assert "'from' 12 is a forward reference or cycle" in str(e.value)
+# Model YAMLs with a cycle or a forward reference: tests/test_yaml_errors.py (same sweep, one home per input kind).

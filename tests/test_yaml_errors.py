@@ -31,13 +31,16 @@ def test_unknown_module_is_named(tmp_path):
 
 
 def test_forward_reference_is_named(tmp_path):
-    msg = error_of(broken_yaml(tmp_path, lambda d: d["head"][0].__setitem__(0, [2, 4, 6, 12])))
-    assert "head row 0 (layer 10)" in msg and "forward reference" in msg
+    path = broken_yaml(tmp_path, lambda d: d["head"][0].__setitem__(0, [2, 4, 6, 12]))  # layer 10 reads 12
+    msg = error_of(path)
+    assert msg.startswith(f"{path}: head row 0 (layer 10)") and "'from' 12 is a forward reference or cycle" in msg
 
 
 def test_self_reference_cycle_is_named(tmp_path):
-    msg = error_of(broken_yaml(tmp_path, lambda d: d["head"][3].__setitem__(0, [9, 13])))
-    assert "layer 13" in msg and "cycle" in msg
+    path = broken_yaml(tmp_path, lambda d: d["head"][3].__setitem__(0, [9, 13]))  # layer 13 reads itself
+    msg = error_of(path)
+    assert msg.startswith(f"{path}: head row 3 (layer 13)")
+    assert "'from' 13 is a forward reference or cycle (layer 13 can only read layers < 13)" in msg
 
 
 def test_index_before_first_layer_is_named(tmp_path):
