@@ -1,5 +1,6 @@
 # sdgas-ultra, AGPL-3.0
-"""Test session set-up: offline ultralytics with a throw-away settings directory, set before any import of it."""
+"""Test session set-up: offline ultralytics with a throw-away settings directory (set before any import of it),
+and the tiny synthetic dataset that the training tests share."""
 
 import os
 import tempfile
@@ -7,3 +8,14 @@ import tempfile
 os.environ["YOLO_OFFLINE"] = "1"
 os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="sdgas-yolo-cfg-"))
 os.environ["YOLO_AUTOINSTALL"] = "false"
+
+
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def tiny_data(tmp_path_factory):
+    """data.yaml of 8 train / 4 val synthetic-defects images (drawn at 128 px; training resizes them to 64)."""
+    from sdgas_ultra.data.synthetic import generate
+
+    return generate(tmp_path_factory.getbasetemp() / "synthetic-8-4", n_train=8, n_val=4, seed=0, imgsz=128)

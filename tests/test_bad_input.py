@@ -19,7 +19,6 @@ from ultralytics import YOLO
 
 import sdgas_ultra
 from sdgas_ultra import SDGASModel
-from sdgas_ultra.data.synthetic import generate
 from sdgas_ultra.distill.pairing import PairingError
 
 sdgas_ultra.activate()
@@ -38,12 +37,6 @@ BAD_TRAIN_FILES = {
     "coords_out_of_range": (None, "0 1.7 0.5 0.2 0.2\n"),
     "negative_coords": (None, "0 -0.3 0.5 0.2 0.2\n"),
 }
-
-
-@pytest.fixture(scope="session")
-def tiny_data(tmp_path_factory):
-    """8 train / 4 val synthetic-defects images (drawn at 128 px; training resizes them to 64)."""
-    return generate(tmp_path_factory.getbasetemp() / "synthetic-8-4", n_train=8, n_val=4, seed=0, imgsz=128)
 
 
 def copy_dataset(data, root):

@@ -17,7 +17,6 @@ import pytest
 import torch
 
 import sdgas_ultra
-from sdgas_ultra.data.synthetic import generate
 
 sdgas_ultra.activate()
 
@@ -29,12 +28,6 @@ from sdgas_ultra._upstream import is_sdgasnet  # noqa: E402
 from sdgas_ultra.distill.trainer import SDGASTrainer  # noqa: E402
 
 pytestmark = pytest.mark.slow  # every test here trains or launches training
-
-
-@pytest.fixture(scope="session")
-def tiny_data(tmp_path_factory):
-    """8 train / 4 val synthetic-defects images (drawn at 128 px; training resizes them to 64)."""
-    return generate(tmp_path_factory.getbasetemp() / "synthetic-8-4", n_train=8, n_val=4, seed=0, imgsz=128)
 
 
 def sdgas_trainer(data, project, **overrides):

@@ -6,17 +6,10 @@ import torch
 from ultralytics import YOLO
 
 import sdgas_ultra
-from sdgas_ultra.data.synthetic import generate
 
 sdgas_ultra.activate()
 
 pytestmark = pytest.mark.slow  # every test here trains
-
-
-@pytest.fixture(scope="session")
-def tiny_data(tmp_path_factory):
-    """8 train / 4 val synthetic-defects images (drawn at 128 px; training resizes them to 64)."""
-    return generate(tmp_path_factory.getbasetemp() / "synthetic-8-4", n_train=8, n_val=4, seed=0, imgsz=128)
 
 
 def loss_vector(items):

@@ -19,7 +19,6 @@ from pathlib import Path
 import pytest
 import torch
 
-from sdgas_ultra.data.synthetic import generate
 
 pytestmark = pytest.mark.slow  # every test here trains
 
@@ -43,12 +42,6 @@ model = YOLO("sdgasnet-n.yaml")
 model.add_callback("on_train_batch_end", park_in_second_epoch)
 model.train(data=data, project=project, name="run", **kwargs)
 """
-
-
-@pytest.fixture(scope="session")
-def tiny_data(tmp_path_factory):
-    """8 train / 4 val synthetic-defects images (drawn at 128 px; training resizes them to 64)."""
-    return generate(tmp_path_factory.getbasetemp() / "synthetic-8-4", n_train=8, n_val=4, seed=0, imgsz=128)
 
 
 def yolo_cli():
