@@ -172,7 +172,7 @@ def test_defaults_agree_in_yaml_module_and_signature():
     cfg = yaml.safe_load((ROOT / "cfg" / "datasets" / "synthetic-defects.yaml").read_text())
     sig = inspect.signature(generate).parameters
     signature = {"train": sig["n_train"].default, "val": sig["n_val"].default}
-    signature.update(seed=sig["seed"].default, imgsz=sig["imgsz"].default)
+    signature.update(seed=sig["seed"].default, imgsz=sig["imgsz"].default, easy=sig["easy"].default)
     assert cfg["synthetic"] == synthetic.DEFAULTS == signature
 
 
@@ -192,3 +192,13 @@ def test_small_image_sizes_generate(imgsz):
     for i in range(60):
         img, labels = synthetic.sample(1, "train", i, imgsz)
         assert img.shape == (imgsz, imgsz) and len(labels) >= 1
+
+
+def test_easy_variant_is_recorded_in_marker(tmp_path):
+    std = synthetic.read_marker(generate(tmp_path / "std", 2, 1).parent)["params"]
+    easy = synthetic.read_marker(generate(tmp_path / "easy", 2, 1, easy=True).parent)["params"]
+    assert "easy" not in std and easy == {**std, "easy": True}  # markers of older datasets still match
+    with pytest.raises(FileExistsError, match="other parameters"):
+        generate(tmp_path / "std", 2, 1, easy=True)
+    # the easy image of a seed is another image than the standard one
+    assert not np.array_equal(synthetic.sample(0, "train", 0)[0], synthetic.sample(0, "train", 0, easy=True)[0])

@@ -24,6 +24,8 @@ Class mix: image i has primary class i % 6, so classes are balanced as in NEU-DE
 defect, the rest 2-4, which keep the primary class 80% of the time. Difficulty: 20% of defects at low contrast,
 sizes from a few pixels up to most of the image, unlabelled look-alikes (faint blotches, isolated pits, faint
 streaks along the rolling direction). Last, each image is transposed (rolling direction vertical) and/or flipped.
+The easy variant (`easy=True`, `sdgas synth --easy`, cfg synthetic-defects-quick.yaml) drops the low-contrast
+defects and the look-alikes and draws defects EASY_GAIN times stronger: a detector learns it in minutes on a CPU.
 
 Determinism: image i of a split draws from its own generator seeded with (seed, split, i), so the same parameters
 give byte-identical files and changing --train/--val does not change the other images.
@@ -42,13 +44,15 @@ import numpy as np
 
 CLASSES = ("crazing", "inclusion", "patches", "pitted_surface", "rolled-in_scale", "scratches")
 SPLITS = ("train", "val")
-DEFAULTS = {"train": 600, "val": 150, "seed": 0, "imgsz": 200}  # trains meaningfully in minutes on a 2-core CPU
+# trains meaningfully in minutes on a 2-core CPU
+DEFAULTS = {"train": 600, "val": 150, "seed": 0, "imgsz": 200, "easy": False}
 GENERATOR = "sdgas_ultra.data.synthetic"
 VERSION = 1  # bump whenever the images for given parameters change, so older datasets no longer count as "same"
 MARKER = ".synthetic.json"  # written last: its presence means the dataset is complete
 BOX_LEVEL = 0.2  # box = pixels whose |delta| reaches this fraction of the defect's peak
 MIN_BOX = 3  # pixels; thinner footprints (a 1 px scratch along a row) are widened to this
 AMPLITUDE = (48.0, 75.0, 40.0, 55.0, 40.0, 50.0)  # grey levels of a unit patch per class, at contrast 1
+EASY_GAIN = 1.5  # defect amplitude factor of the easy variant
 F32 = np.float32
 
 
@@ -238,8 +242,8 @@ def _distractors(rng, img, s, contrast):
         img[y : y + ph, x : x + pw] += contrast * patch[:ph, :pw]
 
 
-def render(rng, primary, imgsz=200):
-    """Draw one image with `primary` as its main class.
+def render(rng, primary, imgsz=200, easy=False):
+    """Draw one image with `primary` as its main class (easy: no faint defects or look-alikes, stronger defects).
 
     Returns:
         img (np.ndarray): (imgsz, imgsz) uint8 grayscale image.
@@ -262,9 +266,11 @@ def render(rng, primary, imgsz=200):
         else:
             continue  # no room left: fewer defects in this image
         level = rng.uniform(0.5, 0.75) if rng.random() < 0.2 else rng.uniform(0.7, 1.3)  # 20% low-contrast
+        level = EASY_GAIN * max(level, 1.0) if easy else level
         img[y : y + patch.shape[0], x : x + patch.shape[1]] += AMPLITUDE[cls] * level * np.sqrt(contrast) * patch
         boxes.append((cls, *box))
-    _distractors(rng, img, s, contrast)
+    if not easy:
+        _distractors(rng, img, s, contrast)
     img += rng.standard_normal((n, n), dtype=F32) * rng.uniform(1.5, 5.0) * contrast
     if rng.random() < 0.4:  # camera softness
         img = cv2.GaussianBlur(img, (0, 0), rng.uniform(0.4, 0.8) * s)
@@ -287,7 +293,7 @@ def render(rng, primary, imgsz=200):
     return img, b
 
 
-def sample(seed, split, index, imgsz=200):
+def sample(seed, split, index, imgsz=200, easy=False):
     """Image `index` of `split` for `seed`, independent of every other image.
 
     Returns:
@@ -295,18 +301,19 @@ def sample(seed, split, index, imgsz=200):
         labels (np.ndarray): (k, 5) float32 YOLO rows [cls, cx, cy, w, h], coordinates normalised to (0, 1].
     """
     rng = np.random.default_rng([seed, SPLITS.index(split), index])
-    img, b = render(rng, index % len(CLASSES), imgsz)
+    img, b = render(rng, index % len(CLASSES), imgsz, easy)
     xywh = np.stack([(b[:, 1] + b[:, 3]) / 2, (b[:, 2] + b[:, 4]) / 2, b[:, 3] - b[:, 1], b[:, 4] - b[:, 2]], 1)
     return img, np.concatenate([b[:, :1], xywh / imgsz], 1)
 
 
 # ----------------------------------------------------------------------------------------------- dataset on disk
-def _params(n_train, n_val, seed, imgsz):
-    """Validated generation parameters as recorded in the marker."""
+def _params(n_train, n_val, seed, imgsz, easy=False):
+    """Validated generation parameters as recorded in the marker ("easy" only when set, so older markers match)."""
     for name, v, lo in (("n_train", n_train, 1), ("n_val", n_val, 1), ("seed", seed, 0), ("imgsz", imgsz, 64)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
-    return {"version": VERSION, "seed": int(seed), "train": int(n_train), "val": int(n_val), "imgsz": int(imgsz)}
+    params = {"version": VERSION, "seed": int(seed), "train": int(n_train), "val": int(n_val), "imgsz": int(imgsz)}
+    return {**params, "easy": True} if easy else params
 
 
 def read_marker(out_dir):
@@ -343,7 +350,8 @@ def _data_yaml(out, params):
     names = "".join(f"  {i}: {name}\n" for i, name in enumerate(CLASSES))
     return (
         f"# synthetic-defects: procedural NEU-DET-like surface defects, {p['imgsz']}x{p['imgsz']} grayscale\n"
-        f"# written by: sdgas synth OUT --train {p['train']} --val {p['val']} --seed {p['seed']} --imgsz {p['imgsz']}\n"
+        f"# written by: sdgas synth OUT --train {p['train']} --val {p['val']} --seed {p['seed']} --imgsz {p['imgsz']}"
+        f"{' --easy' if p.get('easy') else ''}\n"
         f"path: {json.dumps(str(out))}\ntrain: images/train\nval: images/val\nchannels: 1\nnames:\n{names}"
     )
 
@@ -355,7 +363,7 @@ def _write_split(root, split, params):
     (root / "labels" / split).mkdir(parents=True)
     digits = max(5, len(str(params[split] - 1)))
     for i in range(params[split]):
-        img, labels = sample(params["seed"], split, i, params["imgsz"])
+        img, labels = sample(params["seed"], split, i, params["imgsz"], params.get("easy", False))
         ok, png = cv2.imencode(".png", img, [cv2.IMWRITE_PNG_COMPRESSION, 6])
         if not ok:
             raise OSError(f"PNG encoding failed for {split} image {i}")
@@ -367,7 +375,7 @@ def _write_split(root, split, params):
     return counts
 
 
-def generate(out_dir, n_train=600, n_val=150, seed=0, imgsz=200, overwrite=False):
+def generate(out_dir, n_train=600, n_val=150, seed=0, imgsz=200, overwrite=False, easy=False):
     """Write the synthetic-defects dataset to out_dir, atomically, and return the path of its data.yaml.
 
     The dataset is built in a hidden sibling directory and renamed into place at the end, so out_dir either holds
@@ -382,13 +390,14 @@ def generate(out_dir, n_train=600, n_val=150, seed=0, imgsz=200, overwrite=False
         imgsz (int): image side in pixels, >= 64 (defect sizes scale with it).
         overwrite (bool): replace an earlier synthetic-defects dataset made with other parameters (never a
             directory without our marker).
+        easy (bool): the easy variant (module docstring).
 
     Raises:
         FileExistsError: out_dir is non-empty and not a synthetic-defects dataset, or is one with other
             parameters and overwrite is False.
         ValueError: invalid sizes, seed or imgsz.
     """
-    params = _params(n_train, n_val, seed, imgsz)
+    params = _params(n_train, n_val, seed, imgsz, easy)
     out = Path(out_dir).expanduser().resolve()
     state = _state(out, params)
     if state == "same":
@@ -449,7 +458,8 @@ def summary(out_dir):
     total = {c: sum(meta["instances"][s][c] for s in SPLITS) for c in CLASSES}
     p = meta["params"]
     return (
-        f"synthetic-defects (seed {p['seed']}, {p['imgsz']}px): {p['train']} train + {p['val']} val images, "
+        f"synthetic-defects ({'easy, ' if p.get('easy') else ''}seed {p['seed']}, {p['imgsz']}px): "
+        f"{p['train']} train + {p['val']} val images, "
         f"instances {', '.join(f'{c} {n}' for c, n in total.items())} -> {Path(out_dir) / 'data.yaml'}"
     )
 
@@ -459,7 +469,7 @@ def download(yaml):
 
     Ultralytics' check_det_dataset runs the YAML's `download:` text with {"yaml": data} when the val images are
     missing; data["path"] is then the resolved dataset root. Sizes come from the optional YAML key
-    `synthetic: {train, val, seed, imgsz}`, each defaulting to DEFAULTS.
+    `synthetic: {train, val, seed, imgsz, easy}`, each defaulting to DEFAULTS.
     """
     opts = {**DEFAULTS, **(yaml.get("synthetic") or {})}
     unknown = set(opts) - set(DEFAULTS)
@@ -470,7 +480,7 @@ def download(yaml):
         want = (root / "images" / split).resolve()
         if yaml.get(split) and Path(yaml[split]).resolve() != want:
             raise ValueError(f"synthetic-defects needs '{split}: images/{split}', got {yaml[split]}")
-    generate(root, opts["train"], opts["val"], opts["seed"], opts["imgsz"])
+    generate(root, opts["train"], opts["val"], opts["seed"], opts["imgsz"], easy=bool(opts["easy"]))
     print(summary(root))
 
 
@@ -484,7 +494,7 @@ def _count(text):
 
 
 def add_parser(subparsers):
-    """Register `sdgas synth OUT --train N --val N --seed S --imgsz 200 [--force]`."""
+    """Register `sdgas synth OUT --train N --val N --seed S --imgsz 200 [--easy] [--force]`."""
     p = subparsers.add_parser(
         "synth",
         help="write the procedural synthetic-defects dataset (NEU-DET-like, 6 classes)",
@@ -496,6 +506,7 @@ def add_parser(subparsers):
     p.add_argument("--val", type=_count, default=DEFAULTS["val"], help="validation images (default %(default)s)")
     p.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="base seed (default %(default)s)")
     p.add_argument("--imgsz", type=int, default=DEFAULTS["imgsz"], help="image side in pixels (default %(default)s)")
+    p.add_argument("--easy", action="store_true", help="easy variant: no faint defects or look-alikes (quick demos)")
     p.add_argument(
         "--force", action="store_true", help="replace an earlier synthetic-defects dataset with other parameters"
     )
@@ -506,7 +517,7 @@ def _synth(args):
     """Run `sdgas synth`; returns the exit code."""
     before = (args.out / MARKER).read_bytes() if (args.out / MARKER).is_file() else None
     try:
-        yaml = generate(args.out, args.train, args.val, args.seed, args.imgsz, overwrite=args.force)
+        yaml = generate(args.out, args.train, args.val, args.seed, args.imgsz, overwrite=args.force, easy=args.easy)
     except (OSError, ValueError) as e:
         print(f"sdgas synth: error: {e}", file=sys.stderr)
         return 1
