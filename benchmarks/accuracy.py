@@ -1,30 +1,47 @@
 # sdgas-ultra, AGPL-3.0
-"""Accuracy benchmark (issue #6): train every model from scratch under one protocol, then compare them.
+"""Accuracy protocol: train models from scratch, paired over seeds, and compare them with paired intervals.
 
-    python benchmarks/accuracy.py --data synthetic-defects.yaml --epochs 100 --imgsz 640 --seeds 0 1 2
+    python benchmarks/accuracy.py --epochs 40 --imgsz 192 --seeds 0 1 2 --models yolov8n sdgasnet-n   # train
+    python benchmarks/accuracy.py --report --docs docs/benchmarks.md                                   # tables
 
-Each (model, seed) run trains with the same settings into <out>/<model>/seed<k>/ and, once it has finished and
-best.pt has been re-validated, writes result.json there. That file marks the run as done: a rerun skips it, and a
-folder without it (an interrupted run) is deleted and trained again. 'sdgasnet-n+sd' is sdgasnet-n distilled with
-the enhanced KL from the sdgasnet-n run of the same seed, which is reused as its teacher rather than trained twice.
-The report (<out>/accuracy.md, accuracy.json, accuracy.png) is rebuilt on every invocation; latency is measured then,
-for all models together, so that the load on a shared machine affects them alike.
+Paired: every model of a seed trains with the same seed (weights init and data order, `deterministic=True`), the same
+data and the same budget, so model differences are measured per seed and their mean gets a Student-t 95 % interval.
+
+Each (model, seed) run trains into <out>/<model>/seed<k>/ (not committed) and, once best.pt has been re-validated,
+appends one row to the results CSV (default benchmarks/results/accuracy-<data>-e<epochs>-i<imgsz>.csv, committed):
+that row marks the run as done, so a rerun skips it and a later session resumes where this one stopped. A folder
+without a row (an interrupted run) is deleted and trained again. `--report` trains nothing: it rebuilds the tables
+from every CSV under benchmarks/results/ (one section per protocol) and, with --docs, rewrites the block between the
+accuracy markers of that Markdown file. `--device 0` runs the same protocol on a GPU.
 """
 
 import argparse
+import csv
 import json
+import math
 import shutil
 import statistics
 import time
 from pathlib import Path
 
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BASELINES = ("yolov8n", "yolo11n", "yolo26n")
-LADDER = ("sdgas-a0-pan-n", "sdgas-a1-figa-n", "sdgas-a2-fgpem-n", "sdgasnet-n")  # ablation, one module added per step
+# ablation ladder, one change per step; a0 is the YOLOv8n network, the last step is sdgasnet-n
+LADDER = ("sdgas-a0-pan-n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-fgpem-n", "sdgas-a4-cs-n", "sdgasnet-n")
 # benchmark name -> model YAML; every model is built from scratch, no weights are downloaded
 MODELS = {**{m: f"{m}.yaml" for m in BASELINES + LADDER}, "sdgasnet-n+sd": "sdgasnet-n.yaml"}
 TEACHERS = {"sdgasnet-n+sd": "sdgasnet-n"}  # distilled model -> model whose run of the same seed is its teacher
-RESULT = "result.json"
-LATENCY_IMGSZ = 640
+# (model, reference): reported as model minus reference, paired over the seeds both have
+COMPARISONS = (
+    *(("sdgasnet-n", b) for b in BASELINES),
+    *zip(LADDER[1:], LADDER[:-1]),
+    ("sdgasnet-n+sd", "sdgasnet-n"),
+)
+SETTINGS = ("data", "epochs", "imgsz", "batch", "optimizer", "fraction")
+MARK_BEGIN, MARK_END = "<!-- accuracy:begin -->", "<!-- accuracy:end -->"
+# two-sided 95 % Student-t quantiles t(0.975, df) for df = 1..30; larger df use the normal 1.96
+T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
+        2.120, 2.110, 2.101, 2.093, 2.086, 2.080, 2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042)
 
 
 def parse_args(argv=None):
@@ -32,42 +49,52 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", default="synthetic-defects.yaml", help="dataset YAML, the same for every run")
-    p.add_argument("--epochs", type=int, default=100)
-    p.add_argument("--imgsz", type=int, default=640, help="training and validation image size")
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--imgsz", type=int, default=192, help="training and validation image size")
     p.add_argument("--batch", type=int, default=16, help="fixed batch size (no auto-batch: it would differ per model)")
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    p.add_argument("--models", nargs="+", default=list(MODELS), metavar="MODEL", help=f"any of: {' '.join(MODELS)}")
-    p.add_argument("--optimizer", default="SGD", help="one optimizer for all ('auto' picks by iteration count)")
+    p.add_argument("--models", nargs="+", default=["yolov8n", "yolo11n", "sdgasnet-n"], metavar="MODEL",
+                   help=f"any of: {' '.join(MODELS)}")
+    p.add_argument("--optimizer", default="auto", help="one optimizer for all ('auto' picks by iteration count)")
     p.add_argument("--workers", type=int, default=0, help="dataloader workers")
-    p.add_argument("--device", default="cpu", help="training device (latency is always measured on the CPU)")
+    p.add_argument("--device", default="cpu", help="training device, e.g. cpu or 0")
     p.add_argument("--fraction", type=float, default=1.0, help="fraction of the training set to use")
-    p.add_argument("--latency-runs", type=int, default=50, help="timed batch-1 passes per model at 640 (0: skip)")
-    p.add_argument("--threads", type=int, default=1, help="torch CPU threads while timing latency")
-    p.add_argument("--out", type=Path, default=Path("runs/accuracy"), help="output folder, one sub-folder per run")
+    p.add_argument("--out", type=Path, default=Path("runs/accuracy"), help="run folders, one per (model, seed)")
+    p.add_argument("--results", type=Path, help="results CSV (default: benchmarks/results/accuracy-<protocol>.csv)")
+    p.add_argument("--report", action="store_true", help="train nothing; print the tables of every results CSV")
+    p.add_argument("--docs", type=Path, help="with --report: rewrite the accuracy block of this Markdown file")
     args = p.parse_args(argv)
     check_args(p, args)
     return args
 
 
 def check_args(parser, args):
-    """Reject values that would make runs differ or fail late; make --out absolute (ultralytics moves relative ones)."""
+    """Reject values that would make runs differ or fail late; make paths absolute (ultralytics moves relative ones)."""
     unknown = [m for m in args.models if m not in MODELS]
     if unknown:
         parser.error(f"unknown model(s) {', '.join(unknown)}; valid names: {', '.join(MODELS)}")
-    for key, low in {"epochs": 1, "imgsz": 1, "batch": 1, "threads": 1, "workers": 0, "latency_runs": 0}.items():
+    for key, low in {"epochs": 1, "imgsz": 32, "batch": 1, "workers": 0}.items():
         if getattr(args, key) < low:
-            parser.error(f"--{key.replace('_', '-')} must be at least {low}, got {getattr(args, key)}")
+            parser.error(f"--{key} must be at least {low}, got {getattr(args, key)}")
     if not 0 < args.fraction <= 1:
         parser.error(f"--fraction must be in (0, 1], got {args.fraction}")
     if len(set(args.seeds)) != len(args.seeds) or len(set(args.models)) != len(args.models):
         parser.error("--seeds and --models must not repeat an entry")
+    if args.docs and not args.report:
+        parser.error("--docs goes with --report")
     args.out = args.out.resolve()
+    args.results = (args.results or RESULTS_DIR / f"accuracy-{protocol_tag(settings(args))}.csv").resolve()
 
 
 def settings(args):
-    """Training settings that all runs share (the seed is per run); stored in each result.json to guard resumes."""
-    keys = ("data", "epochs", "imgsz", "batch", "optimizer", "workers", "fraction")
-    return {k: getattr(args, k) for k in keys}
+    """Training settings that all runs of one protocol share (the seed is per run)."""
+    return {k: getattr(args, k) for k in SETTINGS}
+
+
+def protocol_tag(s):
+    """Short file-name tag of a protocol, e.g. synthetic-defects-e40-i192 (-f0.5 when a fraction is used)."""
+    tag = f"{Path(str(s['data'])).stem}-e{s['epochs']}-i{s['imgsz']}"
+    return tag + (f"-f{s['fraction']:g}" if float(s["fraction"]) < 1 else "")
 
 
 def with_teachers(models):
@@ -85,38 +112,59 @@ def run_dir(out, model, seed):
     return Path(out) / model / f"seed{seed}"
 
 
-def load_result(folder, expected):
-    """The finished run's result, or None if it has not finished; exits if it was trained with other settings."""
-    path = Path(folder) / RESULT
+# ---------------------------------------------------------------------------------------------- results CSV
+def read_rows(path):
+    """Rows of a results CSV as dicts with numbers parsed (seed int; metrics float); [] if the file is absent."""
+    if not Path(path).is_file():
+        return []
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
+        for k, v in r.items():
+            if k == "seed" or k in ("epochs", "imgsz", "batch"):
+                r[k] = int(v)
+            elif k in ("fraction", "map50", "map50_95", "params", "gflops640", "train_s") or k.startswith("ap50:"):
+                r[k] = float(v) if v != "" else None
+    return rows
+
+
+def append_row(path, row):
+    """Append one run's row; the header is the union of columns, so a new class column rewrites the file (atomically)."""
+    rows = read_rows(path) + [row]
+    columns = list(dict.fromkeys(k for r in rows for k in r))
+    tmp = Path(path).with_suffix(".csv.tmp")
+    tmp.parent.mkdir(parents=True, exist_ok=True)
+    with open(tmp, "w", newline="") as f:
+        w = csv.DictWriter(f, columns, restval="")
+        w.writeheader()
+        w.writerows(rows)
+    tmp.replace(path)
+
+
+def done(rows, model, seed, expected):
+    """The finished row of (model, seed), or None; exits if it was trained with other settings."""
+    for r in rows:
+        if r["model"] == model and r["seed"] == seed:
+            got = {k: r[k] for k in SETTINGS}
+            if {k: str(v) for k, v in got.items()} != {k: str(v) for k, v in expected.items()}:
+                raise SystemExit(f"{model} seed {seed} in the results CSV was trained with {got}, not {expected}")
+            return r
+    return None
+
+
+def read_legacy(folder, expected):
+    """Metrics from the result.json that the previous version of this script wrote, if its settings match."""
+    path = Path(folder) / "result.json"
     if not path.is_file():
         return None
-    result = json.loads(path.read_text())
-    if result["settings"] != expected:
-        raise SystemExit(f"{path} was trained with {result['settings']}, not {expected}: use another --out")
-    return result
+    old = json.loads(path.read_text())
+    if {k: old["settings"].get(k) for k in SETTINGS} != expected:
+        return None
+    ap50 = {f"ap50:{c}": v for c, v in old["ap50"].items()}
+    return {k: old[k] for k in ("map50", "map50_95", "params", "gflops640")} | ap50 | {"train_s": old["train_s"]}
 
 
-def write_result(folder, result):
-    """Write result.json atomically, so that it exists only complete."""
-    tmp = Path(folder) / f"{RESULT}.tmp"
-    tmp.write_text(json.dumps(result, indent=1))
-    tmp.replace(Path(folder) / RESULT)
-
-
-def clear_unfinished(folder):
-    """Delete what an interrupted run left, so that it restarts from scratch."""
-    if Path(folder).exists():
-        print(f"  removing unfinished run {folder}")
-        shutil.rmtree(folder)
-
-
-def load_fused(weights):
-    """The detection model of a checkpoint on the CPU: FP32, BN folded, eval mode."""
-    from sdgas_ultra import SDGASModel
-
-    return SDGASModel(str(weights)).model.cpu().float().fuse(verbose=False).eval()
-
-
+# ---------------------------------------------------------------------------------------------- training
 def train_one(model, seed, args, folder):
     """Train one run from scratch and re-validate its best.pt; returns its metrics and model size."""
     from sdgas_ultra import SDGASModel
@@ -126,160 +174,159 @@ def train_one(model, seed, args, folder):
         extra["distill_model"] = str(run_dir(args.out, TEACHERS[model], seed) / "weights" / "best.pt")
     yolo = SDGASModel(MODELS[model])
     yolo.train(**settings(args), seed=seed, deterministic=True, pretrained=False, device=args.device, plots=False,
-               project=str(folder.parent), name=folder.name, exist_ok=True, **extra)
-    weights = folder / "weights" / "best.pt"
-    return {"weights": str(weights.relative_to(folder)), **evaluate(weights, args, folder)}
+               workers=args.workers, project=str(folder.parent), name=folder.name, exist_ok=True, **extra)
+    return evaluate(folder / "weights" / "best.pt", args, folder)
 
 
 def evaluate(weights, args, folder):
-    """mAP50, mAP50-95 and per-class AP50 of a checkpoint on the val split, plus fused params and GFLOPs."""
+    """mAP50, mAP50-95 and per-class AP50 of a checkpoint on the val split, plus fused params and GFLOPs at 640."""
     from sdgas_ultra import SDGASModel
     from ultralytics.utils.torch_utils import get_flops, get_num_params
 
     metrics = SDGASModel(str(weights)).val(data=args.data, imgsz=args.imgsz, batch=args.batch, device=args.device,
                                            workers=args.workers, plots=False, project=str(folder), name="val",
                                            exist_ok=True)
-    box, net = metrics.box, load_fused(weights)
-    return {
-        "map50": float(box.map50),
-        "map50_95": float(box.map),
-        "classes": list(metrics.names.values()),
-        "ap50": {metrics.names[c]: float(box.ap50[i]) for i, c in enumerate(box.ap_class_index)},
-        "params": get_num_params(net),
-        "gflops": get_flops(net, args.imgsz),
-        "gflops640": get_flops(net, LATENCY_IMGSZ),
-    }
+    box = metrics.box
+    net = SDGASModel(str(weights)).model.cpu().float().fuse(verbose=False).eval()
+    ap50 = {f"ap50:{metrics.names[c]}": float(box.ap50[i]) for i, c in enumerate(box.ap_class_index)}
+    return {"map50": float(box.map50), "map50_95": float(box.map), "params": get_num_params(net),
+            "gflops640": round(get_flops(net, 640), 3), **ap50}
 
 
 def run_all(args):
-    """Train every run not finished yet, seed by seed; returns {model: [result per seed]}."""
+    """Train every (model, seed) run that has no row yet, seed by seed (each seed completes a paired set)."""
     expected, order = settings(args), with_teachers(args.models)
-    todo = [(model, seed) for seed in args.seeds for model in order]  # seed-major: each seed gives a full table
-    results, start = {model: [] for model in order}, time.time()
+    todo = [(model, seed) for seed in args.seeds for model in order]
+    start = time.time()
     for k, (model, seed) in enumerate(todo, 1):
         folder, tag = run_dir(args.out, model, seed), f"[{k}/{len(todo)}] {model} seed {seed}"
-        result = load_result(folder, expected)
-        if result:
-            print(f"{tag}: finished earlier, skipped (mAP50 {result['map50']:.3f})")
+        row = done(read_rows(args.results), model, seed, expected)
+        if row:
+            print(f"{tag}: finished earlier, skipped (mAP50 {row['map50']:.3f})")
+            continue
+        legacy = read_legacy(folder, expected)
+        if legacy:
+            row = {"model": model, "seed": seed, **expected, **legacy}
         else:
             print(f"{tag}: training")
-            clear_unfinished(folder)
+            if folder.exists():
+                print(f"  removing unfinished run {folder}")
+                shutil.rmtree(folder)
             t0 = time.time()
-            result = {"model": model, "seed": seed, "settings": expected, **train_one(model, seed, args, folder)}
-            result["train_s"] = round(time.time() - t0, 1)
-            write_result(folder, result)
-            print(f"{tag}: done in {result['train_s']:.0f} s, mAP50 {result['map50']:.3f} "
-                  f"(elapsed {time.time() - start:.0f} s)")
-        results[model].append(result)
-    return results
+            metrics = train_one(model, seed, args, folder)
+            row = {"model": model, "seed": seed, **expected, **metrics, "train_s": round(time.time() - t0, 1)}
+        append_row(args.results, row)
+        print(f"{tag}: mAP50 {row['map50']:.3f} -> {args.results} (elapsed {time.time() - start:.0f} s)")
 
 
+# ---------------------------------------------------------------------------------------------- statistics
 def mean_std(values):
     """Mean and sample standard deviation (0.0 for a single value)."""
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
 
 
+def paired(a, b):
+    """Paired difference of two {seed: value} maps over their common seeds: (mean, half-width of the 95 % Student-t
+    interval or None for fewer than 2 seeds, per-seed differences in seed order)."""
+    seeds = sorted(set(a) & set(b))
+    diffs = [a[s] - b[s] for s in seeds]
+    if not diffs:
+        return None, None, []
+    mean, sd = mean_std(diffs)
+    n = len(diffs)
+    half = (T975[n - 2] if n - 1 <= len(T975) else 1.96) * sd / math.sqrt(n) if n > 1 else None
+    return mean, half, diffs
+
+
 def fmt(values, scale=100.0, digits=1):
     """'mean ± std' of values times scale; the mean alone for one value, '–' for none."""
+    values = [v for v in values if v is not None]
     if not values:
         return "–"
     mean, std = mean_std([v * scale for v in values])
     return f"{mean:.{digits}f}" if len(values) == 1 else f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def summarize(results):
-    """Per model: size from its first run, and each metric as a list over its seeds."""
-    rows = {}
-    for model, runs in results.items():
-        first = runs[0]
-        rows[model] = {
-            **{k: first[k] for k in ("params", "gflops", "gflops640")},
-            "seeds": [r["seed"] for r in runs],
-            "map50": [r["map50"] for r in runs],
-            "map50_95": [r["map50_95"] for r in runs],
-            "ap50": {c: [r["ap50"][c] for r in runs if c in r["ap50"]] for c in first["classes"]},
-        }
-    return rows
+def fmt_paired(mean, half, digits=1):
+    """'+3.1 [+0.4, +5.8]' in points (values are fractions), or '+3.1 (1 seed)' without an interval."""
+    if mean is None:
+        return "–"
+    if half is None:
+        return f"{100 * mean:+.{digits}f} (1 seed)"
+    return f"{100 * mean:+.{digits}f} [{100 * (mean - half):+.{digits}f}, {100 * (mean + half):+.{digits}f}]"
 
 
+# ---------------------------------------------------------------------------------------------- report
 def md_table(head, body):
     """Markdown table lines from a header and rows of cells."""
     return [f"| {' | '.join(head)} |", f"|{'---|' * len(head)}", *(f"| {' | '.join(map(str, r))} |" for r in body)]
 
 
-def markdown(rows, latency, args):
-    """The report: protocol, one table of size/speed/mAP and one of per-class AP50."""
-    head = ["Model", "Params (M)", f"GFLOPs@{args.imgsz}", "GFLOPs@640", "CPU ms@640", "mAP50 (%)", "mAP50-95 (%)"]
-    body = [[m, f"{r['params'] / 1e6:.2f}", f"{r['gflops']:.2f}", f"{r['gflops640']:.2f}",
-             f"{latency[m]:.1f}" if m in latency else "–", fmt(r["map50"]), fmt(r["map50_95"])]
-            for m, r in rows.items()]
-    classes = list(next(iter(rows.values()))["ap50"]) if rows else []
-    per_class = [[m, *(fmt(r["ap50"].get(c, [])) for c in classes)] for m, r in rows.items()]
-    protocol = (f"Data `{args.data}`, {args.epochs} epochs from scratch, imgsz {args.imgsz}, batch {args.batch}, "
-                f"optimizer {args.optimizer}, fraction {args.fraction}, seeds {' '.join(map(str, args.seeds))}; "
-                f"AP of best.pt on the val split, mean ± sample std over seeds. Params and GFLOPs of the fused model. "
-                f"Latency: median of {args.latency_runs} interleaved batch-1 forward passes (no NMS) of the fused "
-                f"FP32 model on the CPU, {args.threads} torch thread(s).")
-    return "\n".join(["# Accuracy benchmark", "", protocol, "", *md_table(head, body), "", "## Per-class AP50 (%)", "",
-                      *md_table(["Model", *classes], per_class), ""])
+def report(rows, title):
+    """Markdown section for one protocol's rows: per-model mean ± std, paired comparisons, per-seed and per-class."""
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    by = {m: {r["seed"]: r for r in rows if r["model"] == m} for m in models}
+    first = rows[0]
+    seeds = sorted({r["seed"] for r in rows})
+    lines = [f"### {title}", "",
+             f"Data `{first['data']}`, {first['epochs']} epochs from scratch, imgsz {first['imgsz']}, batch "
+             f"{first['batch']}, optimizer {first['optimizer']}, fraction {first['fraction']:g}. mAP of best.pt on the "
+             f"val split in %, mean ± sample std over seeds; params and GFLOPs of the fused model at 640.", ""]
+    body = [[m, len(by[m]), f"{next(iter(by[m].values()))['params'] / 1e6:.2f}",
+             f"{next(iter(by[m].values()))['gflops640']:.2f}", fmt([r["map50"] for r in by[m].values()]),
+             fmt([r["map50_95"] for r in by[m].values()])] for m in models]
+    lines += md_table(["Model", "seeds", "Params (M)", "GFLOPs@640", "mAP50", "mAP50-95"], body) + [""]
+    comps = [(a, b) for a, b in COMPARISONS if a in by and b in by and set(by[a]) & set(by[b])]
+    if comps:
+        body = []
+        for a, b in comps:
+            m50, h50, d50 = paired({s: r["map50"] for s, r in by[a].items()}, {s: r["map50"] for s, r in by[b].items()})
+            m95, h95, _ = paired({s: r["map50_95"] for s, r in by[a].items()},
+                                 {s: r["map50_95"] for s, r in by[b].items()})
+            body.append([f"{a} − {b}", len(d50), fmt_paired(m50, h50), fmt_paired(m95, h95),
+                         " ".join(f"{100 * d:+.1f}" for d in d50)])
+        lines += ["Paired differences in points, mean [95 % Student-t interval over seeds]:", ""]
+        lines += md_table(["comparison", "seeds", "Δ mAP50", "Δ mAP50-95", "Δ mAP50 per seed"], body) + [""]
+    lines += md_table(["Model", *(f"seed {s}" for s in seeds)],
+                      [[m, *(f"{100 * by[m][s]['map50']:.1f}" if s in by[m] else "–" for s in seeds)] for m in models])
+    classes = [k for k in first if k.startswith("ap50:")]
+    if classes:
+        lines += ["", "Per-class AP50 (%):", ""]
+        lines += md_table(["Model", *(c[5:] for c in classes)],
+                          [[m, *(fmt([r.get(c) for r in by[m].values()]) for c in classes)] for m in models])
+    return "\n".join(lines) + "\n"
 
 
-def measure_latency(weights, runs, threads, warmup=3):
-    """Median CPU batch-1 latency (ms) at 640 per model; passes rotate through the models, so drift hits all alike."""
-    import torch
-
-    torch.set_num_threads(threads)
-    nets = {m: load_fused(w) for m, w in weights.items()}
-    images = {m: torch.zeros(1, next(n.parameters()).shape[1], LATENCY_IMGSZ, LATENCY_IMGSZ) for m, n in nets.items()}
-    times, names = {m: [] for m in nets}, list(nets)
-    with torch.inference_mode():
-        for i in range(warmup + runs):
-            for m in names[i % len(names):] + names[: i % len(names)]:
-                t0 = time.perf_counter()
-                nets[m](images[m])
-                if i >= warmup:
-                    times[m].append((time.perf_counter() - t0) * 1e3)
-    return {m: statistics.median(t) for m, t in times.items()}
+def full_report(results_dir=RESULTS_DIR):
+    """One report section per accuracy-*.csv in results_dir."""
+    parts = []
+    for path in sorted(Path(results_dir).glob("accuracy-*.csv")):
+        rows = read_rows(path)
+        if rows:
+            parts.append(report(rows, f"{path.stem} (`benchmarks/results/{path.name}`)"))
+    return "\n".join(parts)
 
 
-def plot(rows, latency, path, title):
-    """PNG of mAP50 (mean, error bar = std over seeds) against CPU latency; SD-GASNet variants in orange."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(7, 5))
-    for m, r in rows.items():
-        mean, std = mean_std([v * 100 for v in r["map50"]])
-        ax.errorbar(latency[m], mean, yerr=std, fmt="o", capsize=3, color="C1" if m.startswith("sdgas") else "C0")
-        ax.annotate(m, (latency[m], mean), textcoords="offset points", xytext=(5, 4), fontsize=8)
-    ax.set(xlabel="CPU latency at 640, batch 1 (ms)", ylabel="mAP50 (%)", title=title)
-    ax.grid(alpha=0.3)
-    fig.tight_layout()
-    fig.savefig(path, dpi=150)
-    plt.close(fig)
+def write_docs(path, text):
+    """Replace the block between the accuracy markers of a Markdown file with text."""
+    doc = Path(path).read_text()
+    if MARK_BEGIN not in doc or MARK_END not in doc:
+        raise SystemExit(f"{path}: no '{MARK_BEGIN}' ... '{MARK_END}' block to rewrite")
+    head, rest = doc.split(MARK_BEGIN, 1)
+    _, tail = rest.split(MARK_END, 1)
+    Path(path).write_text(f"{head}{MARK_BEGIN}\n\n{text}\n{MARK_END}{tail}")
 
 
 def main(argv=None):
-    """Train what is missing, then write and print the report."""
+    """Train what is missing (or, with --report, only rebuild the tables), then print the report."""
     args = parse_args(argv)
-    results = run_all(args)
-    rows = summarize(results)
-    latency = {}
-    if args.latency_runs:
-        print(f"timing {len(rows)} models, {args.latency_runs} passes each ...")
-        weights = {m: run_dir(args.out, m, runs[0]["seed"]) / runs[0]["weights"] for m, runs in results.items()}
-        latency = measure_latency(weights, args.latency_runs, args.threads)
-    text = markdown(rows, latency, args)
-    (args.out / "accuracy.md").write_text(text)
-    summary = {"settings": settings(args), "seeds": args.seeds, "latency_ms": latency, "models": rows}
-    (args.out / "accuracy.json").write_text(json.dumps(summary, indent=1))
-    if latency:
-        title = f"{args.data}: {args.epochs} epochs, imgsz {args.imgsz}, {len(args.seeds)} seed(s)"
-        plot(rows, latency, args.out / "accuracy.png", title)
+    if not args.report:
+        run_all(args)
+    text = full_report(args.results.parent)
+    if args.docs:
+        write_docs(args.docs, text)
+        print(f"rewrote the accuracy block of {args.docs}")
     print(text)
-    print(f"report: {args.out / 'accuracy.md'}")
 
 
 if __name__ == "__main__":

@@ -1,14 +1,13 @@
 # sdgas-ultra, AGPL-3.0
-"""benchmarks/accuracy.py without training: argument checks, resume logic and the report, on fake results."""
+"""benchmarks/accuracy.py without training: argument checks, the results CSV and resume, paired statistics, report."""
 
 import importlib.util
-import json
+import math
 from pathlib import Path
 
 import pytest
 
 SCRIPT = Path(__file__).resolve().parents[1] / "benchmarks" / "accuracy.py"
-CLASSES = ["crazing", "scratches"]
 
 
 @pytest.fixture(scope="module")
@@ -20,87 +19,108 @@ def bench():
     return module
 
 
-def fake_metrics(map50, ap50=None):
+def fake_metrics(map50, classes=("crazing", "scratches")):
     """What train_one returns, with made-up numbers."""
-    ap50 = {"crazing": map50, "scratches": map50} if ap50 is None else ap50
-    return {"weights": "weights/best.pt", "map50": map50, "map50_95": map50 / 2, "classes": CLASSES, "ap50": ap50,
-            "params": 3_000_000, "gflops": 0.08, "gflops640": 8.0}
+    return {"map50": map50, "map50_95": map50 / 2, "params": 3_000_000, "gflops640": 8.0,
+            **{f"ap50:{c}": map50 for c in classes}}
 
 
-def finish(bench, args, model, seed, map50=0.5):
-    """Write the result.json of a finished run, as run_all does."""
-    folder = bench.run_dir(args.out, model, seed)
-    folder.mkdir(parents=True)
-    bench.write_result(folder, {"model": model, "seed": seed, "settings": bench.settings(args), **fake_metrics(map50)})
-    return folder
+def args_for(bench, tmp_path, *extra):
+    return bench.parse_args(["--out", str(tmp_path / "runs"), "--results", str(tmp_path / "r.csv"), *extra])
 
 
 def test_unknown_model_is_rejected_with_the_valid_names(bench, capsys):
     with pytest.raises(SystemExit):
         bench.parse_args(["--models", "yolov8n", "yolov9t"])
     err = capsys.readouterr().err
-    assert "unknown model(s) yolov9t" in err and "sdgasnet-n+sd" in err and "sdgas-a1-figa-n" in err
+    assert "unknown model(s) yolov9t" in err and "sdgasnet-n+sd" in err and "sdgas-a2-figa-n" in err
 
 
-def test_out_is_made_absolute(bench, tmp_path, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert bench.parse_args(["--out", "runs/acc"]).out == tmp_path / "runs" / "acc"
+def test_every_ladder_step_names_a_shipped_yaml(bench):
+    cfg = Path(__file__).resolve().parents[1] / "cfg" / "models"
+    for step in bench.LADDER:
+        base = step[:-2]  # drop the -n scale suffix
+        assert list(cfg.rglob(f"{base}.yaml")), f"{base}.yaml is not shipped"
 
 
-def test_fmt_gives_mean_plus_minus_sample_std_in_percent(bench):
-    assert bench.fmt([0.50, 0.52, 0.54]) == "52.0 ± 2.0"
+def test_default_results_file_is_named_after_the_protocol(bench):
+    args = bench.parse_args(["--epochs", "40", "--imgsz", "192", "--fraction", "0.5"])
+    assert args.results == bench.RESULTS_DIR / "accuracy-synthetic-defects-e40-i192-f0.5.csv"
 
 
-def test_fmt_gives_the_mean_alone_for_one_seed_and_a_dash_for_none(bench):
-    assert bench.fmt([0.4567]) == "45.7"
-    assert bench.fmt([]) == "–"
+def test_paired_interval_is_the_student_t_interval_of_the_per_seed_differences(bench):
+    # differences 0.02, 0.04, 0.06: mean 0.04, sample sd 0.02, t(0.975, 2) = 4.303 -> half-width 4.303 * 0.02 / sqrt 3
+    mean, half, diffs = bench.paired({0: 0.52, 1: 0.54, 2: 0.56, 3: 0.9}, {0: 0.50, 1: 0.50, 2: 0.50})
+    assert diffs == pytest.approx([0.02, 0.04, 0.06])
+    assert mean == pytest.approx(0.04)
+    assert half == pytest.approx(4.303 * 0.02 / math.sqrt(3), rel=1e-4)
+    assert bench.fmt_paired(mean, half) == "+4.0 [-1.0, +9.0]"
 
 
-def test_teacher_runs_before_the_distilled_model_and_only_once(bench):
-    assert bench.with_teachers(["sdgasnet-n+sd", "yolov8n"]) == ["sdgasnet-n", "sdgasnet-n+sd", "yolov8n"]
-    assert bench.with_teachers(["sdgasnet-n", "sdgasnet-n+sd"]) == ["sdgasnet-n", "sdgasnet-n+sd"]
+def test_one_common_seed_gives_no_interval(bench):
+    mean, half, _ = bench.paired({0: 0.6}, {0: 0.5, 1: 0.4})
+    assert half is None and bench.fmt_paired(mean, half) == "+10.0 (1 seed)"
 
 
-def test_finished_runs_are_skipped(bench, tmp_path, monkeypatch):
-    args = bench.parse_args(["--models", "yolov8n", "--seeds", "0", "1", "--out", str(tmp_path)])
-    finish(bench, args, "yolov8n", 0, 0.4)
-    finish(bench, args, "yolov8n", 1, 0.6)
-    monkeypatch.setattr(bench, "train_one", lambda *a: pytest.fail("a finished run was trained again"))
-    results = bench.run_all(args)
-    assert [r["map50"] for r in results["yolov8n"]] == [0.4, 0.6]
+def test_finished_runs_are_skipped_and_new_ones_appended(bench, tmp_path, monkeypatch):
+    args = args_for(bench, tmp_path, "--models", "yolov8n", "--seeds", "0", "1")
+    bench.append_row(args.results, {"model": "yolov8n", "seed": 0, **bench.settings(args), **fake_metrics(0.4)})
+    trained = []
+
+    def train(model, seed, a, folder):
+        trained.append((model, seed))
+        return fake_metrics(0.6)
+
+    monkeypatch.setattr(bench, "train_one", train)
+    bench.run_all(args)
+    assert trained == [("yolov8n", 1)]
+    rows = bench.read_rows(args.results)
+    assert [(r["seed"], r["map50"]) for r in rows] == [(0, 0.4), (1, 0.6)]
 
 
 def test_an_interrupted_run_is_cleared_and_trained_again(bench, tmp_path, monkeypatch):
-    args = bench.parse_args(["--models", "yolov8n", "--seeds", "0", "--out", str(tmp_path)])
+    args = args_for(bench, tmp_path, "--models", "yolov8n", "--seeds", "0")
     half = bench.run_dir(args.out, "yolov8n", 0)
     (half / "weights").mkdir(parents=True)
     (half / "weights" / "last.pt").write_bytes(b"half")
     monkeypatch.setattr(bench, "train_one", lambda model, seed, a, folder: (folder.mkdir(), fake_metrics(0.3))[1])
-    results = bench.run_all(args)
+    bench.run_all(args)
     assert not (half / "weights").exists()
-    assert json.loads((half / bench.RESULT).read_text())["map50"] == results["yolov8n"][0]["map50"] == 0.3
+    assert bench.read_rows(args.results)[0]["map50"] == 0.3
 
 
-def test_a_run_trained_with_other_settings_stops_the_resume(bench, tmp_path):
-    args = bench.parse_args(["--models", "yolov8n", "--seeds", "0", "--epochs", "5", "--out", str(tmp_path)])
-    folder = finish(bench, args, "yolov8n", 0)
-    with pytest.raises(SystemExit, match="use another --out"):
-        bench.load_result(folder, {**bench.settings(args), "epochs": 10})
+def test_a_row_trained_with_other_settings_stops_the_resume(bench, tmp_path):
+    args = args_for(bench, tmp_path, "--models", "yolov8n", "--seeds", "0", "--epochs", "5")
+    row = {"model": "yolov8n", "seed": 0, **bench.settings(args), "epochs": 10, **fake_metrics(0.5)}
+    with pytest.raises(SystemExit, match="trained with"):
+        bench.done([row], "yolov8n", 0, bench.settings(args))
 
 
-def test_report_tables_hold_mean_std_and_a_dash_for_a_class_never_seen(bench, tmp_path):
-    args = bench.parse_args(["--models", "yolov8n", "sdgasnet-n", "--seeds", "0", "1", "--imgsz", "64"])
-    runs = [{"seed": s, **fake_metrics(m)} for s, m in ((0, 0.5), (1, 0.7))]
-    runs_missing_class = [{"seed": s, **fake_metrics(0.6, {"crazing": 0.6})} for s in (0, 1)]
-    rows = bench.summarize({"yolov8n": runs, "sdgasnet-n": runs_missing_class})
-    text = bench.markdown(rows, {"yolov8n": 123.45}, args)
-    assert "| Model | Params (M) | GFLOPs@64 | GFLOPs@640 | CPU ms@640 | mAP50 (%) | mAP50-95 (%) |" in text
-    assert "| yolov8n | 3.00 | 0.08 | 8.00 | 123.5 | 60.0 ± 14.1 | 30.0 ± 7.1 |" in text
-    assert "| sdgasnet-n | 60.0 ± 0.0 | – |" in text  # per-class table; no latency measured -> '–' above
-    assert "| sdgasnet-n | 3.00 | 0.08 | 8.00 | – |" in text
+def test_a_new_class_column_keeps_earlier_rows(bench, tmp_path):
+    path = tmp_path / "r.csv"
+    bench.append_row(path, {"model": "a", "seed": 0, "map50": 0.1, "ap50:x": 0.2})
+    bench.append_row(path, {"model": "b", "seed": 0, "map50": 0.3, "ap50:y": 0.4})
+    rows = bench.read_rows(path)
+    assert rows[0]["ap50:x"] == 0.2 and rows[0]["ap50:y"] is None and rows[1]["ap50:y"] == 0.4
 
 
-def test_chart_is_written_as_png(bench, tmp_path):
-    rows = bench.summarize({"yolov8n": [{"seed": 0, **fake_metrics(0.5)}]})
-    bench.plot(rows, {"yolov8n": 100.0}, tmp_path / "chart.png", "fake")
-    assert (tmp_path / "chart.png").read_bytes()[:4] == b"\x89PNG"
+def test_report_holds_means_paired_differences_and_per_seed_values(bench, tmp_path):
+    args = args_for(bench, tmp_path, "--seeds", "0", "1")
+    for seed, (v8, sd) in enumerate(((0.50, 0.55), (0.60, 0.61))):
+        for model, m in (("yolov8n", v8), ("sdgasnet-n", sd)):
+            bench.append_row(args.results, {"model": model, "seed": seed, **bench.settings(args), **fake_metrics(m)})
+    text = bench.report(bench.read_rows(args.results), "test")
+    assert "| yolov8n | 2 | 3.00 | 8.00 | 55.0 ± 7.1 | 27.5 ± 3.5 |" in text
+    # differences +5 and +1 points: mean 3.0, sd 2.83, t(0.975, 1) = 12.706 -> half-width 25.4
+    assert "| sdgasnet-n − yolov8n | 2 | +3.0 [-22.4, +28.4] |" in text
+    assert "| sdgasnet-n | 55.0 | 61.0 |" in text
+
+
+def test_docs_block_is_rewritten_between_the_markers_only(bench, tmp_path):
+    doc = tmp_path / "b.md"
+    doc.write_text(f"intro\n{bench.MARK_BEGIN}\nold\n{bench.MARK_END}\noutro\n")
+    bench.write_docs(doc, "new table")
+    assert doc.read_text() == f"intro\n{bench.MARK_BEGIN}\n\nnew table\n{bench.MARK_END}\noutro\n"
+    doc.write_text("no markers")
+    with pytest.raises(SystemExit, match="no '<!-- accuracy:begin -->'"):
+        bench.write_docs(doc, "x")

@@ -103,7 +103,7 @@ def test_allocate_injects_global_map_into_each_level(size, stride):
 
 @pytest.mark.parametrize("size", SIZES)
 def test_cs_restores_source_channels_into_fused_map(size):
-    m = CS([24, 16])
+    m = CS([24, 16], proj="conv")
     fused, source = torch.randn(2, 24, size[0] // 8, size[1] // 8), torch.randn(2, 16, size[0] // 8, size[1] // 8)
     y = m([fused, source])
     assert y.shape == fused.shape
@@ -111,5 +111,40 @@ def test_cs_restores_source_channels_into_fused_map(size):
 
 
 def test_layers_train_at_batch_size_one():
-    for m, x in [(FGPEM(16), torch.randn(1, 16, 4, 4)), (CS([16, 8]), [torch.randn(1, 16, 4, 4), torch.randn(1, 8, 4, 4)])]:
+    for m, x in [(FGPEM(16), torch.randn(1, 16, 4, 4)), (CS([16, 8], "conv"), [torch.randn(1, 16, 4, 4), torch.randn(1, 8, 4, 4)])]:
         m.train()(x).sum().backward()
+
+
+def test_cs_channel_projection_is_a_per_channel_affine_of_the_source():
+    m = CS([16, 16], proj="channel").eval()
+    assert m.project.conv.weight.shape == (16, 1, 1, 1)  # one scale per channel, no channel mixing
+    fused, source = torch.zeros(1, 16, 4, 4), torch.zeros(1, 16, 4, 4)
+    source[:, 3] = 1.0  # only channel 3 of the source is non-zero
+    y = m([fused, source])
+    changed = (y - m([fused, torch.zeros_like(source)])).abs().sum((0, 2, 3))
+    assert changed[3] > 0 and changed.sum() == changed[3]  # so only channel 3 of the output moves
+
+
+def test_cs_channel_projection_refuses_unequal_widths():
+    with pytest.raises(ValueError, match="equal width"):
+        CS.parse([24, 16], ["channel"], None)
+
+
+def test_cached_dct_matrix_follows_the_input_size():
+    from sdgas_ultra.nn.dct import dct_matrix
+
+    fft = pytest.importorskip("scipy.fft")
+    for n in (14, 40, 14):  # train at 224 (stride 16), predict at 640, then back: each size its own matrix
+        x = torch.randn(1, 2, n, n)
+        ref = fft.dctn(x.double().numpy(), axes=(-2, -1), norm="ortho")
+        np.testing.assert_allclose(dct2(x).double().numpy(), ref, atol=1e-4)
+        assert dct_matrix(n, x).dtype == torch.float32
+
+
+def test_dct_of_half_input_uses_matrices_built_in_double():
+    from sdgas_ultra.nn.dct import dct_matrix
+
+    d = dct_matrix(64, torch.zeros(1, dtype=torch.float16))
+    exact = dct_matrix(64, torch.zeros(1, dtype=torch.float64))
+    assert d.dtype == torch.float16
+    assert (d.double() - exact).abs().max() <= 2**-11  # fp16 rounding of exact values, not fp16 cosines

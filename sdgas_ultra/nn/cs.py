@@ -4,8 +4,11 @@
 The paper says CS compensates channel information lost during feature fusion and gives no formula. Our reading:
 after a fusion block, the map it produced is re-synchronised with the map it fused from. A channel gate computed
 from both maps' global statistics decides, per channel, how much of a projection of the source map to add back:
-  out = fused + sigmoid(MLP([GAP(fused), GAP(source)])) * Conv1x1(source).
-The gate starts near 0.5 and the residual keeps the fused map intact, so CS can only add information.
+  out = fused + sigmoid(MLP([GAP(fused), GAP(source)])) * P(source).
+The gate starts near 0.5 and the residual keeps the fused map intact, so CS can only add information. The projection
+P is `proj`: 'channel' (default; a per-channel scale and shift, folded into one depthwise 1x1 at fuse time) where the
+two maps have the same width, which is every CS site of sdgasnet.yaml, or 'conv' (a full 1x1 Conv + BN, any widths).
+The per-channel form costs ~c instead of c^2 multiply-adds per pixel: the gate already mixes channels globally.
 """
 
 import torch
@@ -19,11 +22,11 @@ from .registry import expect_inputs, register
 class CS(nn.Module):
     """[fused (B, c_f, H, W), source (B, c_s, H, W)] -> (B, c_f, H, W); both maps at the same stride."""
 
-    def __init__(self, c1, reduction=4):
+    def __init__(self, c1, proj="channel", reduction=4):
         super().__init__()
         c_fused, c_source = c1
         hidden = max((c_fused + c_source) // reduction, 8)
-        self.project = Conv(c_source, c_fused, 1, act=False)
+        self.project = Conv(c_source, c_fused, 1, g=c_source if proj == "channel" else 1, act=False)
         # plain convolutions: BatchNorm on 1x1 pooled maps fails at batch size 1
         self.gate = nn.Sequential(
             nn.Conv2d(c_fused + c_source, hidden, 1), nn.SiLU(), nn.Conv2d(hidden, c_fused, 1), nn.Sigmoid()
@@ -36,6 +39,11 @@ class CS(nn.Module):
 
     @classmethod
     def parse(cls, c_in, args, scale):
-        """YAML: [[fused, source], 1, CS, []] -> channels of the fused map."""
+        """YAML: [[fused, source], 1, CS, [proj, reduction]] -> channels of the fused map."""
         expect_inputs(c_in, count=2)
+        proj = args[0] if args else "channel"
+        if proj not in ("channel", "conv"):
+            raise ValueError(f"proj must be 'channel' or 'conv', got {proj!r}")
+        if proj == "channel" and c_in[0] != c_in[1]:
+            raise ValueError(f"proj 'channel' needs maps of equal width, got {c_in[0]} and {c_in[1]}; use 'conv'")
         return [c_in, *args], c_in[0]
