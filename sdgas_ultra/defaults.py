@@ -1,16 +1,22 @@
 # sdgas-ultra, AGPL-3.0
 """Training keys that sdgas-ultra adds to ultralytics' default config (so `yolo train key=value` accepts them)."""
 
-# key -> default value; added to ultralytics' DEFAULT_CFG_DICT on activation
+# key -> default value; added to ultralytics' DEFAULT_CFG_DICT on activation. README.md, "Self-distillation keys",
+# lists every key (a test checks it).
 PLUGIN_CFG = {
     # self-distillation (sdgas_ultra.distill), active when distill_model=teacher.pt is given
-    "self_distill": False,  # (bool) SDGASModel.train: train a teacher of the same model first, then distil from it
-    "sd_kl": True,  # (bool) enhanced-KL distillation; False: ultralytics' built-in feature distillation (dis=)
-    "sd_T": 2.0,  # (float) temperature of both KL terms (losses are scaled by T^2)
-    "sd_cls": 1.0,  # (float) class-score KL gain, 0 turns the term off
+    "self_distill": False,  # (bool) train a teacher first (seed), then this model from it (seed + 1)
+    "sd_teacher": None,  # (str, optional) self_distill teacher: a model YAML or .pt to train first; None: this model
+    "sd_kl": True,  # (bool) KL distillation (sd_mode); False: ultralytics' built-in feature distillation (dis=)
+    "sd_mode": "enhanced",  # (str) 'enhanced' (ours) or 'yolov6' (the authors': softmax at T=20, DFL on positives)
+    "sd_T": None,  # (float, optional) temperature of both KL terms (scaled by T^2); None: 2 (enhanced), 20 (yolov6)
+    "sd_cls": None,  # (float, optional) class-score KL gain, 0 turns it off; None: 1 (enhanced), 2 (yolov6)
     "sd_dfl": 1.0,  # (float) DFL box-bin KL gain, 0 turns the term off
-    "sd_std": True,  # (bool) logit standardization before the temperature (the "enhanced" part)
-    "sd_fg": True,  # (bool | str) foreground weights: True/'both', 'teacher', 'assigned', False/'none' (uniform)
+    "sd_std": True,  # (bool) enhanced: logit standardisation of softmax distributions (DFL bins, softmax classes)
+    "sd_fg": True,  # (bool | str) enhanced: anchor weights True/'all', 'teacher', 'assigned', False/'none' (uniform)
     "sd_cos": True,  # (bool) cosine decay of the distillation weight from 1 to 0.01 over training
-    "sd_cls_dist": "sigmoid",  # (str) class distribution: 'sigmoid' (per-class Bernoulli) or 'softmax' (YOLOv6)
+    "sd_cls_dist": "sigmoid",  # (str) enhanced: class distribution 'sigmoid' (per-class Bernoulli) or 'softmax'
 }
+
+# what None means for sd_T and sd_cls in each sd_mode
+MODE_DEFAULTS = {"enhanced": {"sd_T": 2.0, "sd_cls": 1.0}, "yolov6": {"sd_T": 20.0, "sd_cls": 2.0}}

@@ -30,9 +30,14 @@ class SDGASModel(YOLO):
         return task_map
 
     def train(self, trainer=None, **kwargs):
-        """Train as YOLO does; `self_distill=True` first trains a teacher of the same model, then this one from it."""
+        """Train as YOLO does; `self_distill=True` trains a teacher (this model or `sd_teacher`) first."""
         if kwargs.pop("self_distill", False):
             from .distill.pipeline import self_distill
 
             return self_distill(self, trainer=trainer, **kwargs)
+        if kwargs.get("sd_teacher"):
+            raise ValueError(
+                f"sd_teacher={kwargs['sd_teacher']!r} is the teacher that self_distill=True trains first; add "
+                f"self_distill=True, or pass a trained teacher as distill_model=teacher.pt"
+            )
         return super().train(trainer=trainer, **kwargs)

@@ -230,6 +230,29 @@ def test_self_distill_trains_the_teacher_then_the_student(common, project):
         self_distill(YOLO("yolov8n.yaml"), distill_model="t.pt", **common)
 
 
+# --- the teacher's numerics -----------------------------------------------------------------------------------------
+def test_teacher_runs_in_fp32_outside_the_trainers_autocast():
+    """The trainer calls the loss inside autocast; the teacher's convolutions must still see and give fp32."""
+    from sdgas_ultra.distill.kl import EnhancedKL
+
+    student, teacher = detection_model().train(), detection_model("yolov8s.yaml").eval()
+    batch = tiny_batch(student)
+    seen = []
+    for m in teacher.modules():
+        if isinstance(m, torch.nn.Conv2d):
+            m.register_forward_hook(lambda mod, inp, out: seen.append((inp[0].dtype, out.dtype)))
+    _upstream.BaseModel_criterion(student, lambda base: SelfDistillCriterion(base, teacher, EnhancedKL()))
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        assert Detect_scores_dtype(student(batch["img"])) == torch.bfloat16  # autocast is on for the student
+        loss, items = student.loss(batch)
+    assert seen and set(seen) == {(torch.float32, torch.float32)}
+    assert torch.isfinite(loss).all() and items["sd_cls_loss"] > 0
+
+
+def Detect_scores_dtype(preds):
+    return _upstream.Detect_forward_head(preds)[0].dtype
+
+
 # --- pairing check --------------------------------------------------------------------------------------------------
 def detection_model(yaml="yolov8n.yaml", nc=2, ch=3, **changes):
     d = {**tasks.yaml_model_load(yaml), **changes}

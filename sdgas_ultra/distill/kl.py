@@ -8,20 +8,22 @@ T^2 scaling, cosine-decayed weight) and adds what the field calls "enhanced" KD.
 - `TemperedKL`: KL(teacher || student) between categorical distributions at temperature T, times T^2
   (Hinton et al. 2015), from log-softmax in fp32, so fp16 autocast cannot produce NaN or Inf;
   `TemperedBernoulliKL` is its 2-class case for sigmoid scores, in closed form from log-sigmoid.
-- `LogitStandardizer`: z -> (z - mean) / sqrt(var + eps) before the temperature (Sun et al., CVPR 2024,
-  "Logit Standardization in Knowledge Distillation"): the student matches the shape of the teacher's logits, not
-  their scale, which matters when a larger or longer-trained teacher is more confident than the student can be.
+- `LogitStandardizer`: z -> (z - mean) / sqrt(var + eps) per anchor before the temperature (Sun et al., CVPR 2024,
+  "Logit Standardization in Knowledge Distillation"), for softmax distributions only (DFL bins; class scores in
+  softmax mode): a softmax is shift-invariant, so this keeps the teacher's ranking and drops its scale. A Bernoulli
+  (sigmoid) score is not shift-invariant, so sigmoid class logits are never standardised.
 - `ClassScoreKL`: KL on the class scores of every anchor. YOLOv8-style heads score each class with an independent
   sigmoid, so by default the distribution is per-class Bernoulli (a 2-way softmax over (z, 0)); `dist="softmax"`
-  is YOLOv6's distribution over classes instead. Interpretation, not from the paper.
+  is a distribution over the classes instead. Interpretation, not from the paper.
 - `BoxBinKL`: KL on the reg_max-bin DFL distribution of each of the 4 box sides (as YOLOv6).
-- `ForegroundWeights`: per-anchor weights toward the foreground: the teacher's top class confidence and/or the
-  positives the student's task-aligned assigner chose; YOLOv6 distils boxes on positives only.
+- `ForegroundWeights`: per-anchor weights toward what either model calls an object: the teacher's and the student's
+  top class confidence and the positives of the student's task-aligned assigner (student false positives count).
 - `CosineDecay`: the distillation weight falls from 1 to 0.01 with a cosine over training (as YOLOv6).
 - `EnhancedKL`: the two terms, each switchable, so an ablation can show what each ingredient contributes.
 
 Shapes: class logits (B, A, nc), DFL logits (B, A, 4 * reg_max) laid out side-major (side k, bin r at k*reg_max+r),
 foreground mask (B, A); A is the number of anchors over all strides. Losses are scalars, averaged per unit weight.
+Every statistic is per anchor, so an anchor of weight 0 gets no gradient.
 """
 
 import math
@@ -30,7 +32,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-LOGIT_LIMIT = 1e4  # fp16 overflow (inf) and extreme logits are clipped here; log-softmax is exact far beyond it
+LOGIT_LIMIT = 1e4  # extreme logits are clipped here; log-softmax is exact far beyond it
 
 
 def finite_logits(z):
@@ -38,9 +40,17 @@ def finite_logits(z):
     return z.float().clamp(-LOGIT_LIMIT, LOGIT_LIMIT)
 
 
-def finite_teacher_logits(z):
-    """Return teacher logits as fp32 clipped to +-LOGIT_LIMIT, with NaN (from an fp16 overflow) set to 0."""
-    return z.float().nan_to_num(0.0).clamp(-LOGIT_LIMIT, LOGIT_LIMIT)
+def teacher_logits(cls, box):
+    """Sanitise teacher logits (B, A, nc) and (B, A, 4*reg_max): fp32, no gradient, clipped to +-LOGIT_LIMIT.
+
+    Returns (cls, box, ok): ok (B, A) bool is False where any teacher logit of the anchor is NaN or inf (an fp16
+    overflow); those anchors are zeroed here and must get weight 0, since no distribution can be read from them.
+    """
+    cls, box = cls.detach().float(), box.detach().float()
+    ok = torch.isfinite(cls).all(-1) & torch.isfinite(box).all(-1)
+    keep = ok.unsqueeze(-1)
+    cls, box = (z.where(keep, 0.0).clamp(-LOGIT_LIMIT, LOGIT_LIMIT) for z in (cls, box))
+    return cls, box, ok
 
 
 def weighted_mean(x, w):
@@ -58,7 +68,7 @@ class TemperedKL(nn.Module):
     def __init__(self, T=2.0):
         super().__init__()
         if T <= 0:
-            raise ValueError(f"distillation temperature must be > 0, got {T}")
+            raise ValueError(f"distillation temperature sd_T must be > 0, got {T}")
         self.T = float(T)
 
     def forward(self, s, t, dim=-1):
@@ -83,49 +93,55 @@ class TemperedBernoulliKL(TemperedKL):
 
 
 class LogitStandardizer(nn.Module):
-    """z -> (z - mean) / sqrt(var + eps) over `dims`; identity when disabled.
+    """z -> (z - mean) / sqrt(var + eps) over the last dim (one distribution); identity when disabled.
 
     sqrt(var + eps) rather than std keeps the gradient finite when all logits are equal.
     """
 
-    def __init__(self, dims=(-1,), enabled=True, eps=1e-5):
+    def __init__(self, enabled=True, eps=1e-5):
         super().__init__()
-        self.dims, self.enabled, self.eps = tuple(dims), bool(enabled), eps
+        self.enabled, self.eps = bool(enabled), eps
 
     def forward(self, z):
         if not self.enabled:
             return z
         z = z.float()
-        z = z - z.mean(self.dims, keepdim=True)  # mean/square/rsqrt: several times faster than var_mean on CPU
-        return z * torch.rsqrt(z.square().mean(self.dims, keepdim=True) + self.eps)
+        z = z - z.mean(-1, keepdim=True)  # mean/square/rsqrt: several times faster than var_mean on CPU
+        return z * torch.rsqrt(z.square().mean(-1, keepdim=True) + self.eps)
 
 
 class ForegroundWeights(nn.Module):
     """Per-anchor distillation weights (B, A) toward the foreground.
 
     Args:
-        mode (str | bool): 'both' (True): max(teacher top-class confidence, assigned positive); 'teacher': teacher
+        mode (str | bool): 'all' (True): max(teacher top-class confidence, student top-class confidence (no
+            gradient), assigned positive), so the student's false positives are distilled too; 'teacher': teacher
             confidence only; 'assigned': assigned positives only (teacher confidence where no assignment is known);
             'none' (False): every anchor weighs 1.
     """
 
-    MODES = ("both", "teacher", "assigned", "none")
+    MODES = ("all", "teacher", "assigned", "none")
 
-    def __init__(self, mode="both"):
+    def __init__(self, mode="all"):
         super().__init__()
-        mode = {True: "both", False: "none"}.get(mode, mode)
+        mode = {True: "all", False: "none"}.get(mode, mode)
         if mode not in self.MODES:
             raise ValueError(f"sd_fg must be one of {self.MODES} or a bool, got {mode!r}")
         self.mode = mode
 
-    def forward(self, t_cls, fg=None):
-        """t_cls: teacher class logits (B, A, nc); fg: assigned positives (B, A) bool, or None."""
+    def forward(self, t_cls, s_cls=None, fg=None):
+        """t_cls, s_cls: teacher and student class logits (B, A, nc); fg: assigned positives (B, A) bool, or None."""
         if self.mode == "none":
             return t_cls.new_ones(t_cls.shape[:2], dtype=torch.float32)
         if self.mode == "assigned" and fg is not None:
             return fg.float()
         w = t_cls.float().amax(-1).sigmoid()  # sigmoid is monotonic: max first, on nc times fewer values
-        return torch.maximum(w, fg.float()) if self.mode == "both" and fg is not None else w
+        if self.mode == "all":
+            if s_cls is not None:
+                w = torch.maximum(w, s_cls.detach().float().amax(-1).sigmoid().nan_to_num(0.0))
+            if fg is not None:
+                w = torch.maximum(w, fg.float())
+        return w
 
 
 class CosineDecay:
@@ -146,8 +162,8 @@ class ClassScoreKL(nn.Module):
 
     Args:
         T (float): temperature.
-        standardize (bool): standardize logits first; per image over all anchors and classes for 'sigmoid' (keeps
-            which anchors are objects, drops the calibration offset), per anchor over classes for 'softmax'.
+        standardize (bool): standardise each anchor's logits over the classes first ('softmax' only: a Bernoulli
+            score is not shift-invariant, so 'sigmoid' logits are used as they are).
         dist (str): 'sigmoid': sum over classes of Bernoulli KLs; 'softmax': one distribution over the classes.
     """
 
@@ -157,12 +173,11 @@ class ClassScoreKL(nn.Module):
             raise ValueError(f"sd_cls_dist must be 'sigmoid' or 'softmax', got {dist!r}")
         self.dist = dist
         self.kl = TemperedBernoulliKL(T) if dist == "sigmoid" else TemperedKL(T)
-        self.standardize = LogitStandardizer((1, 2) if dist == "sigmoid" else (-1,), enabled=standardize)
+        self.standardize = LogitStandardizer(enabled=standardize and dist == "softmax")
 
     def forward(self, s, t, w):
         """s, t: student and teacher class logits (B, A, nc); w: anchor weights (B, A). Returns a scalar."""
-        s, t = self.standardize(s), self.standardize(t)
-        kl = self.kl(s, t)
+        kl = self.kl(self.standardize(s), self.standardize(t))
         return weighted_mean(kl.sum(-1) if self.dist == "sigmoid" else kl, w)
 
 
@@ -179,7 +194,7 @@ class BoxBinKL(nn.Module):
         super().__init__()
         self.reg_max = reg_max
         self.kl = TemperedKL(T)
-        self.standardize = LogitStandardizer((-1,), enabled=standardize)
+        self.standardize = LogitStandardizer(enabled=standardize)
 
     def forward(self, s, t, w):
         """s, t: student and teacher DFL logits (B, A, 4 * reg_max); w: anchor weights (B, A). Returns a scalar."""
@@ -197,7 +212,7 @@ class EnhancedKL(nn.Module):
         T (float): temperature of both terms.
         cls_gain (float): class-term gain (0 turns it off).
         dfl_gain (float): box-term gain (0 turns it off).
-        standardize (bool): logit standardization (the "enhanced" part).
+        standardize (bool): logit standardization of softmax distributions (the "enhanced" part).
         foreground (str | bool): anchor weighting, see ForegroundWeights.
         cosine (bool): cosine decay of both gains over training.
         cls_dist (str): class score distribution, see ClassScoreKL.
@@ -215,12 +230,12 @@ class EnhancedKL(nn.Module):
         cls_gain=1.0,
         dfl_gain=1.0,
         standardize=True,
-        foreground="both",
+        foreground="all",
         cosine=True,
         cls_dist="sigmoid",
     ):
         super().__init__()
-        self.cls_gain = float(cls_gain)
+        self.T, self.cls_gain = float(T), float(cls_gain)
         self.dfl_gain = float(dfl_gain) if reg_max > 1 else 0.0
         self.weights = ForegroundWeights(foreground)
         self.decay = CosineDecay(cosine)
@@ -232,9 +247,9 @@ class EnhancedKL(nn.Module):
 
         Returns a (2,) fp32 tensor [class term, box term]; the teacher side carries no gradient.
         """
-        t_cls, t_box = finite_teacher_logits(t_cls.detach()), finite_teacher_logits(t_box.detach())
+        t_cls, t_box, ok = teacher_logits(t_cls, t_box)
         s_cls, s_box = finite_logits(s_cls), finite_logits(s_box)
-        w = self.weights(t_cls, None if fg is None else fg.detach())
+        w = self.weights(t_cls, s_cls, None if fg is None else fg.detach()) * ok
         decay = self.decay(progress)
         zero = s_cls.new_zeros(())
         cls = self.cls(s_cls, t_cls, w) * (self.cls_gain * decay) if self.cls_gain else zero

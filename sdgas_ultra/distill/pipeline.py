@@ -1,22 +1,26 @@
 # sdgas-ultra, AGPL-3.0
-"""One-call self-distillation: train a teacher of the same model, then the student from it (born-again).
+"""One-call self-distillation: train a teacher, then the student from it (born-again, or from a larger sibling).
 
-`SDGASModel("sdgasnet-n.yaml").train(data=..., self_distill=True)` lands here. The teacher trains with exactly the
-student's settings under the run name '<name>-teacher'; the student then trains under '<name>' with
-`distill_model=<teacher best.pt>`, so both runs sit side by side in the same project folder.
+`SDGASModel("sdgasnet-n.yaml").train(data=..., self_distill=True)` and `yolo train model=sdgasnet-n.yaml data=...
+self_distill=True` land here. The teacher (this model, or `sd_teacher=sdgasnet-s.yaml`) trains with the student's
+settings and seed s under the run name '<name>-teacher'; the student then trains with seed s + 1 (its own
+initialisation and data order) under '<name>' with `distill_model=<teacher best.pt>`, in the same project folder.
 """
 
 from pathlib import Path
 
+from ultralytics.utils import DEFAULT_CFG, LOGGER, colorstr
 
-def self_distill(model, trainer=None, **kwargs):
-    """Train a teacher copy of `model` with kwargs, then train `model` distilled from it.
+
+def self_distill(student, /, trainer=None, **kwargs):
+    """Train a teacher with kwargs and seed s, then train `student` with seed s + 1, distilled from it.
 
     Args:
-        model (ultralytics.engine.model.Model): the student, as built from a YAML or a checkpoint; the teacher is a
-            fresh model from the same source, so it starts where the student starts.
+        student (ultralytics.engine.model.Model): the student, as built from a YAML or a checkpoint.
         trainer (type, optional): trainer class; default SDGASTrainer (also for a plain YOLO model).
-        **kwargs (Any): training settings shared by both runs (data, epochs, imgsz, seed, project, name, ...).
+        **kwargs (Any): training settings shared by both runs (data, epochs, imgsz, seed, project, name, ...);
+            `sd_teacher` (a model YAML or .pt) picks the teacher, default a fresh copy of the student's source;
+            `model` (which the stock `yolo` entry point passes along) is ignored: the student is `student`.
 
     Returns:
         (DetMetrics | None): the student's metrics, as Model.train returns them.
@@ -30,15 +34,18 @@ def self_distill(model, trainer=None, **kwargs):
                 f"pass distill_model=teacher.pt without self_distill to use a trained teacher, or resume the "
                 f"student run alone with resume=True"
             )
-    kwargs.pop("self_distill", None)
+    for key in ("self_distill", "model"):
+        kwargs.pop(key, None)
     trainer = trainer or SDGASTrainer
     name = kwargs.pop("name", None) or "train"
-    source = model.ckpt_path or model.cfg
+    seed = int(kwargs.pop("seed", None) or DEFAULT_CFG.seed)
+    source = kwargs.pop("sd_teacher", None) or student.ckpt_path or student.cfg
     if not source:
-        raise ValueError("self_distill needs a model built from a YAML or a checkpoint path to copy as the teacher")
+        raise ValueError("self_distill needs sd_teacher=<model YAML or .pt>, or a student built from a YAML or .pt")
 
-    teacher = type(model)(source, task=model.task)
-    teacher.train(trainer=trainer, name=f"{name}-teacher", **kwargs)
+    LOGGER.info(f"{colorstr('self_distill:')} teacher '{source}' seed {seed}, then the student with seed {seed + 1}")
+    teacher = type(student)(source, task=student.task)
+    teacher.train(trainer=trainer, name=f"{name}-teacher", seed=seed, **kwargs)
     teacher_run = teacher.trainer
     weights = teacher_run.best if Path(teacher_run.best).exists() else teacher_run.last
-    return model.train(trainer=trainer, name=name, distill_model=str(weights), **kwargs)
+    return student.train(trainer=trainer, name=name, seed=seed + 1, distill_model=str(weights), **kwargs)

@@ -27,8 +27,10 @@ from .._upstream import (
     DistillationModel_student_model,
     v8DetectionLoss_get_assigned_targets_and_loss,
 )
+from ..defaults import MODE_DEFAULTS
 from .kl import EnhancedKL
 from .pairing import check_pairing
+from .yolov6 import YOLOv6KL
 
 activate()  # DDP workers unpickle this trainer before they copy its sd_* config: the keys must be known by then
 
@@ -44,12 +46,19 @@ def load_teacher(source):
     return teacher.eval()
 
 
-def enhanced_kl_from_args(args, reg_max):
-    """EnhancedKL configured from the sd_* training keys."""
+def distill_loss_from_args(args, reg_max):
+    """The KL distillation loss of args.sd_mode ('enhanced': EnhancedKL, 'yolov6': YOLOv6KL) from the sd_* keys."""
+    mode = args.sd_mode
+    if mode not in MODE_DEFAULTS:
+        raise ValueError(f"sd_mode must be one of {tuple(MODE_DEFAULTS)}, got {mode!r}")
+    T = MODE_DEFAULTS[mode]["sd_T"] if args.sd_T is None else args.sd_T
+    cls_gain = MODE_DEFAULTS[mode]["sd_cls"] if args.sd_cls is None else args.sd_cls
+    if mode == "yolov6":
+        return YOLOv6KL(reg_max=reg_max, T=T, cls_gain=cls_gain, dfl_gain=args.sd_dfl, cosine=args.sd_cos)
     return EnhancedKL(
         reg_max=reg_max,
-        T=args.sd_T,
-        cls_gain=args.sd_cls,
+        T=T,
+        cls_gain=cls_gain,
         dfl_gain=args.sd_dfl,
         standardize=args.sd_std,
         foreground=args.sd_fg,
@@ -76,8 +85,10 @@ class SelfDistillCriterion:
     def __call__(self, preds, batch):
         loss, items, fg = v8DetectionLoss_get_assigned_targets_and_loss(self.base, preds, batch)
         s_cls, s_box = Detect_forward_head(preds)
-        with torch.no_grad():
-            t_cls, t_box = Detect_forward_head(self.teacher(batch["img"]))
+        img = batch["img"]
+        # the trainer runs the loss inside autocast (fp16 on CUDA); the teacher's logits are read in fp32
+        with torch.no_grad(), torch.autocast(img.device.type, enabled=False):
+            t_cls, t_box = Detect_forward_head(self.teacher(img.float()))
         sd = self.kl(s_cls, t_cls, s_box, t_box, fg=fg, progress=self.progress)
         items = {**items, **dict(zip(LOSS_NAMES, sd.detach()))}
         return torch.cat((loss, sd.to(loss.dtype) * batch["img"].shape[0])), items
@@ -167,10 +178,11 @@ class SDGASTrainer(DetectionTrainer):
             super()._setup_train()
         self.teacher = self.teacher.to(self.device)
         student = unwrap_model(self.model)
-        kl = enhanced_kl_from_args(self.args, Detect_head(student).reg_max)
+        kl = distill_loss_from_args(self.args, Detect_head(student).reg_max)
         self.sd_criterion = BaseModel_criterion(student, lambda base: SelfDistillCriterion(base, self.teacher, kl))
+        a = self.args
+        extra = f", std={a.sd_std}, fg={a.sd_fg}, dist={a.sd_cls_dist}" if a.sd_mode == "enhanced" else ""
         LOGGER.info(
-            f"{colorstr('distill:')} enhanced KL from '{self.sd_source}' (T={self.args.sd_T}, cls={self.args.sd_cls}, "
-            f"dfl={self.args.sd_dfl}, std={self.args.sd_std}, fg={self.args.sd_fg}, cos={self.args.sd_cos}, "
-            f"dist={self.args.sd_cls_dist})"
+            f"{colorstr('distill:')} {a.sd_mode} KL from '{self.sd_source}' (T={kl.T}, cls={kl.cls_gain}, "
+            f"dfl={kl.dfl_gain}, cos={a.sd_cos}{extra})"
         )
