@@ -9,6 +9,7 @@ os.environ["YOLO_OFFLINE"] = "1"
 os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="sdgas-yolo-cfg-"))
 
 import shutil  # noqa: E402
+import zipfile  # noqa: E402
 from collections import Counter  # noqa: E402
 
 import cv2  # noqa: E402
@@ -17,7 +18,8 @@ import pytest  # noqa: E402
 import yaml  # noqa: E402
 
 from sdgas_ultra.data import real  # noqa: E402
-from sdgas_ultra.data.voc import write_voc  # noqa: E402
+from sdgas_ultra.data.voc import stratified_split  # noqa: E402
+from voc_writer import write_voc  # noqa: E402
 
 NAMES = {
     "neu": ["crazing", "inclusion", "patches", "pitted_surface", "rolled-in_scale", "scratches"],
@@ -64,7 +66,8 @@ def test_dataset_yamls_resolve_by_bare_name():
 
 def test_neu_split_list_is_the_seeded_stratified_split_it_documents():
     val = real.read_split("neu_val.txt")
-    assert val == real.neu_split()
+    stems = {f"{c}_{i}": c for c in NAMES["neu"] for i in range(1, 301)}  # NEU-DET's file names, 300 per class
+    assert val == stratified_split(stems, 0.2, 0)
     assert Counter(s.rsplit("_", 1)[0] for s in val) == {c: 60 for c in NAMES["neu"]}
     assert all(1 <= int(s.rsplit("_", 1)[1]) <= 300 for s in val)
 
@@ -93,6 +96,7 @@ def test_a_failed_download_stops_with_the_same_advice(tmp_path, monkeypatch):
     with pytest.raises(real.DatasetUnavailable, match="download failed .no route to host") as e:
         check(data_yaml("pcb", tmp_path))
     assert "PCB_DATASET.zip" in str(e.value) and not any((tmp_path / "PCB-source").iterdir())
+    assert e.value.__cause__ is None and e.value.__suppress_context__  # the cause is in the message, shown once
 
 
 def neu_stems():
@@ -170,3 +174,60 @@ def test_tilda_class_names_with_spaces_and_capitals_are_matched(tmp_path, monkey
     rows = [f.read_text().split()[0] for f in (tmp_path / "TILDA" / "labels").rglob("*.txt")]
     assert Counter(rows) == {"0": 2, "1": 2, "2": 2, "3": 2}
     assert real.main(["tilda", "--source", str(source)]) == 1  # exists: not rebuilt without --overwrite
+
+
+def neu_archive(tmp_path, folder):
+    """NEU-DET.zip with one image + XML per class, written into `folder`."""
+    staged = tmp_path / "staged" / "NEU-DET"
+    for c, stems in neu_stems().items():
+        for s in stems:
+            pair(staged / "IMAGES" / f"{s}.jpg", staged / "ANNOTATIONS" / f"{s}.xml", [(c, 2, 3, 20, 25)])
+    folder.mkdir(parents=True, exist_ok=True)
+    return shutil.make_archive(str(folder / "NEU-DET"), "zip", tmp_path / "staged")
+
+
+def test_an_interrupted_extraction_leaves_no_source_that_looks_valid(tmp_path, monkeypatch):
+    neu_archive(tmp_path, tmp_path / "NEU-DET-source")
+    extract = zipfile.ZipFile.extractall
+
+    def half(self, path=None, members=None, pwd=None):
+        names = self.namelist()
+        extract(self, path, [n for n in names if n.endswith(".xml")][:3])  # a few annotations, then the disk fills
+        raise OSError("disk full")
+
+    monkeypatch.setattr(zipfile.ZipFile, "extractall", half)
+    with pytest.raises(real.DatasetUnavailable, match="cannot extract .*disk full"):
+        check(data_yaml("neu", tmp_path))
+    assert os.listdir(tmp_path / "NEU-DET-source") == ["NEU-DET.zip"] and not (tmp_path / "NEU-DET").exists()
+    monkeypatch.setattr(zipfile.ZipFile, "extractall", extract)
+    data = check(data_yaml("neu", tmp_path))  # the next run extracts again, completely
+    assert len(os.listdir(data["val"])) == 6 and len(os.listdir(data["train"])) == 6
+
+
+def test_an_incomplete_dataset_root_is_unavailable_not_overwritten(tmp_path):
+    neu_archive(tmp_path, tmp_path / "NEU-DET-source")
+    (tmp_path / "NEU-DET" / "images" / "train").mkdir(parents=True)  # e.g. a copy of train only
+    with pytest.raises(real.DatasetUnavailable, match="exists but has no") as e:
+        check(data_yaml("neu", tmp_path))
+    assert str(tmp_path / "NEU-DET") in str(e.value) and "--overwrite" in str(e.value)
+    assert os.listdir(tmp_path / "NEU-DET") == ["images"]
+
+
+def test_a_source_without_usable_pairs_is_unavailable(tmp_path):
+    source = tmp_path / "NEU-DET-source"
+    write_voc(source / "crazing_1.xml", 32, 32, [("crazing", 2, 3, 20, 25)])
+    (source / "crazing_1.jpg").write_bytes(b"not an image")
+    with pytest.raises(real.DatasetUnavailable, match="no usable image") as e:
+        check(data_yaml("neu", tmp_path))
+    assert "NEU-DET.zip" in str(e.value) and "crazing_1.jpg" in str(e.value)
+    assert not (tmp_path / "NEU-DET").exists()
+
+
+def test_the_command_prints_the_message_once_on_stderr(tmp_path, monkeypatch, capsys):
+    import ultralytics.utils
+
+    monkeypatch.setattr(ultralytics.utils, "DATASETS_DIR", tmp_path)
+    assert real.main(["neu"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("python -m sdgas_ultra.data.real: error: NEU-DET is not prepared")
+    assert err.count("NEU-DET.zip") == 1 and "Traceback" not in err

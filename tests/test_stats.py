@@ -87,9 +87,19 @@ def test_cli_writes_the_table_and_a_png_beside_it(dataset, tmp_path, capsys):
     assert "pit" in capsys.readouterr().out
 
 
-def test_a_missing_yaml_is_reported_not_raised(tmp_path, capsys):
+def test_a_missing_yaml_is_one_line_on_stderr_and_exit_status_1(tmp_path, capsys):
     parser = argparse.ArgumentParser()
     stats.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["stats", str(tmp_path / "nope.yaml")])
     assert args.func(args) == 1
-    assert "nope.yaml" in capsys.readouterr().out
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("sdgas stats: error: ") and "nope.yaml" in err and len(err.splitlines()) == 1
+
+
+def test_an_unreadable_image_is_named(dataset, tmp_path, capsys):
+    (dataset.parent / "images" / "val" / "c.png").write_bytes(b"not a png")
+    parser = argparse.ArgumentParser()
+    stats.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["stats", str(dataset), "--out", str(tmp_path / "report")])
+    assert args.func(args) == 1
+    assert "c.png" in capsys.readouterr().err and not (tmp_path / "report").exists()

@@ -166,3 +166,25 @@ def test_predict_tiled_runs_an_untrained_yolo_through_the_cli(tmp_path, capsys):
     txt = run / "labels" / "board.txt"
     rows = np.loadtxt(txt, ndmin=2) if txt.exists() else np.zeros((0, 6))  # cls cx cy w h conf
     assert rows.shape[1] == 6 and ((rows[:, 1:5] >= 0) & (rows[:, 1:5] <= 1)).all()
+
+
+def test_tile_cli_reports_a_missing_yaml_on_stderr_and_writes_nothing(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    tiling.add_tile_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["tile", str(tmp_path / "nope.yaml"), str(tmp_path / "tiles")])
+    assert args.func(args) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("sdgas tile: error: ") and "nope.yaml" in err
+    assert os.listdir(tmp_path) == []
+
+
+def test_tiling_into_a_non_empty_folder_is_refused_unless_overwrite(tmp_path):
+    make_dataset(tmp_path / "src", np.random.default_rng(2), n=2)
+    (tmp_path / "t").mkdir()
+    (tmp_path / "t" / "mine.txt").write_text("keep")
+    with pytest.raises(FileExistsError, match="not empty"):
+        tiling.tile_dataset(tmp_path / "src" / "data.yaml", tmp_path / "t", SIZE, OVERLAP, verbose=False)
+    assert os.listdir(tmp_path / "t") == ["mine.txt"]
+    tiling.tile_dataset(tmp_path / "src" / "data.yaml", tmp_path / "t", SIZE, OVERLAP, overwrite=True, verbose=False)
+    assert sorted(os.listdir(tmp_path / "t")) == ["data.yaml", "images", "labels"]
+    assert sorted(os.listdir(tmp_path)) == ["src", "t"]

@@ -8,13 +8,15 @@ os.environ["YOLO_OFFLINE"] = "1"
 os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="sdgas-yolo-cfg-"))
 
 import argparse  # noqa: E402
+from collections import Counter  # noqa: E402
 
 import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 from sdgas_ultra.data import voc  # noqa: E402
-from sdgas_ultra.data.voc import convert_voc, write_voc  # noqa: E402
+from sdgas_ultra.data.voc import convert_voc  # noqa: E402
+from voc_writer import write_voc  # noqa: E402
 
 W, H = 40, 30
 # stem -> [(class, x0, y0, x1, y1)] in 0-based pixel edges; one box touches the image corner (VOC xmin = 1)
@@ -36,6 +38,11 @@ def image(file, w=W, h=H):
 def expected_rows(objects, names=("crazing", "scratches")):
     return [[names.index(n), (x0 + x1) / 2 / W, (y0 + y1) / 2 / H, (x1 - x0) / W, (y1 - y0) / H]
             for n, x0, y0, x1, y1 in objects]
+
+
+def files(report, kind):
+    """Files reported with a given problem or note kind."""
+    return [f for k, f, _ in report.problems + report.notes if k == kind]
 
 
 def labels(out, split, stem):
@@ -91,7 +98,7 @@ def test_boxes_beyond_the_image_are_clipped_and_noted(tmp_path):
     out = tmp_path / "out"
     report = convert_voc(src, out, val=0, verbose=False)
     assert np.allclose(labels(out, "train", "a"), [[0, 6 / W, 25 / H, 12 / W, 10 / H]], atol=1e-6)
-    assert report.files(voc.CLIPPED) == [str(src / "a.xml")]
+    assert files(report, voc.CLIPPED) == [str(src / "a.xml")]
 
 
 def test_broken_inputs_are_skipped_and_reported_by_file(tmp_path):
@@ -113,16 +120,18 @@ def test_broken_inputs_are_skipped_and_reported_by_file(tmp_path):
     out = tmp_path / "out"
     report = convert_voc(src, out, names=["crazing", "scratches"], verbose=False)
     a = src / "ANNOTATIONS"
-    assert report.files(voc.MALFORMED) == [str(a / "malformed.xml")]
-    assert report.files(voc.OUTSIDE) == [str(a / "outside.xml")]
-    assert report.files(voc.UNKNOWN) == [str(a / "unknown.xml")]
-    assert report.files(voc.INVALID_BOX) == [str(a / "invalid.xml")]
-    assert report.files(voc.NO_XML) == [str(src / "IMAGES" / "lonely_image.png")]
-    assert report.files(voc.NO_IMAGE) == [str(a / "lonely_xml.xml")]
-    assert sorted(report.files(voc.DUPLICATE)) == sorted(
+    assert files(report, voc.MALFORMED) == [str(a / "malformed.xml")]
+    assert files(report, voc.OUTSIDE) == [str(a / "outside.xml")]
+    assert files(report, voc.UNKNOWN) == [str(a / "unknown.xml")]
+    assert files(report, voc.INVALID_BOX) == [str(a / "invalid.xml")]
+    assert files(report, voc.NO_XML) == [str(src / "IMAGES" / "lonely_image.png")]
+    assert files(report, voc.NO_IMAGE) == [str(a / "lonely_xml.xml")]
+    assert sorted(files(report, voc.DUPLICATE)) == sorted(
         str(p) for p in (a / "crazing_1.xml", src / "IMAGES" / "crazing_1.jpg", src / "extra" / "crazing_1.jpg"))
-    assert report.files(voc.UNREADABLE) == [str(src / "IMAGES" / "unreadable.jpg")]
-    assert report.counts()[voc.DUPLICATE] == 3 and sum(report.counts().values()) == 10
+    assert files(report, voc.UNREADABLE) == [str(src / "IMAGES" / "unreadable.jpg")]
+    assert "cannot identify image file" in next(d for k, _, d in report.problems if k == voc.UNREADABLE)
+    counts = Counter(kind for kind, _, _ in report.problems)
+    assert counts[voc.DUPLICATE] == 3 and sum(counts.values()) == 10
     written = {p.stem for p in (out / "labels").rglob("*.txt")}
     assert written == set(KNOWN) - {"crazing_1"} | {"outside", "unknown", "invalid"}
     split = next(s for s in ("train", "val") if (out / "labels" / s / "outside.txt").exists())
@@ -191,8 +200,9 @@ def test_cli_converts_and_prints_the_report(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "converted 6 images" in text and "image without XML x1" in text and "orphan.jpg" in text
     assert "  0: scratches\n  1: crazing" in (tmp_path / "out" / "data.yaml").read_text()
-    assert args.func(args) == 1  # OUT now exists: refused, with a message
-    assert "exists" in capsys.readouterr().out
+    assert args.func(args) == 1  # OUT now exists: refused, with one line on stderr
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("sdgas convert-voc: error: ") and "exists" in err and str(tmp_path) in err
 
 
 def test_the_sdgas_cli_registers_convert_voc():

@@ -4,8 +4,10 @@
 cfg/datasets/{neu,pcb,tilda}.yaml call `prepare(key, yaml)` from their `download:` step, which ultralytics'
 check_det_dataset runs when the dataset's val images are missing. `prepare` looks for the source in
 `<datasets_dir>/<root>-source/` (an archive, or the extracted folder); if there is none it downloads the public
-archive there, unless offline (YOLO_OFFLINE=1) or no public archive exists, and then stops with a message that names
-the archive, its URL and the folder to put it in. The conversion itself is `voc.convert_voc`.
+archive there, unless offline (YOLO_OFFLINE=1) or no public archive exists. Every way this can fail for want of
+usable data raises one exception, `DatasetUnavailable`, whose message names the archive, its URL and the folder to
+put it in. Archives are extracted, and the dataset converted (`voc.convert_voc`), atomically: an interrupted run
+leaves nothing that a later run would take for a complete source or dataset.
 
 Splits never depend on folders in the source, so results compare across runs and machines: NEU-DET uses the list
 shipped in splits/neu_val.txt; PCB and TILDA are split at conversion by `voc.stratified_split` (val=0.2, seed=0,
@@ -23,7 +25,9 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from .voc import convert_voc, stratified_split
+from .atomic import atomic_dir, atomic_file
+from .errors import command
+from .voc import convert_voc, source_files
 
 SPLITS_DIR = Path(__file__).resolve().parent / "splits"
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
@@ -31,7 +35,8 @@ NEU_NAMES = ("crazing", "inclusion", "patches", "pitted_surface", "rolled-in_sca
 
 
 class DatasetUnavailable(FileNotFoundError):
-    """The source of a real dataset is not on disk and cannot be downloaded; the message says what to do."""
+    """A real dataset is not prepared and cannot be prepared from what is on disk or online; the message says what
+    to download, from where, and where to put it."""
 
 
 def _lower(name):
@@ -96,11 +101,6 @@ DATASETS = {
 }
 
 
-def neu_split():
-    """The NEU-DET val stems as generated: stratified_split over <class>_<1..300>, val=0.2, seed=0."""
-    return stratified_split({f"{c}_{i}": c for c in NEU_NAMES for i in range(1, 301)}, 0.2, 0)
-
-
 def read_split(file_name):
     """Stems listed in a shipped split file (comments and blank lines ignored)."""
     lines = (SPLITS_DIR / file_name).read_text().splitlines()
@@ -123,7 +123,7 @@ def unavailable_message(key, source, reason):
     spec = DATASETS[key]
     where = f"{spec.archive} from {spec.url}" if spec.url else f"an archive or folder (e.g. {spec.archive})"
     return (
-        f"{spec.title} is not prepared and its source is missing: {reason}.\n"
+        f"{spec.title} is not prepared: {reason}.\n"
         f"  Archive: {where}\n"
         f"  About:   {spec.about}\n"
         f"  Put the archive (or its extracted folder) in: {source}\n"
@@ -144,49 +144,56 @@ def _archives(folder):
 
 
 def _has_annotations(folder):
-    return any(p.suffix.lower() == ".xml" for p in Path(folder).rglob("*") if p.is_file())
+    """True if the converter would find VOC XML under folder (hidden leftovers of interrupted runs do not count)."""
+    return any(p.suffix.lower() == ".xml" for p in source_files(folder))
 
 
-def _unpack(archive, dest):
-    """Extract a zip or tar archive into dest, refusing members that would land outside it."""
+def _unpack(archive):
+    """Extract a zip or tar archive into a new folder beside it named after it, refusing members that would land
+    outside; the folder appears only once extraction is complete."""
     import tarfile
     import zipfile
 
-    if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as z:  # extractall drops absolute paths and '..' from member names
-            z.extractall(dest)
-        return
-    with tarfile.open(archive) as t:
-        if hasattr(tarfile, "data_filter"):
-            t.extractall(dest, filter="data")
-        else:  # Python without extraction filters: check member paths ourselves
-            dest = Path(dest).resolve()
-            for m in t.getmembers():
-                if not (dest / m.name).resolve().is_relative_to(dest) or m.issym() or m.islnk():
-                    raise ValueError(f"unsafe member {m.name} in {archive}")
-            t.extractall(dest)
+    suffix = next(s for s in ARCHIVE_SUFFIXES if archive.name.lower().endswith(s))
+    with atomic_dir(archive.with_name(archive.name[: -len(suffix)])) as dest:
+        if zipfile.is_zipfile(archive):
+            with zipfile.ZipFile(archive) as z:  # extractall drops absolute paths and '..' from member names
+                z.extractall(dest)
+            return
+        with tarfile.open(archive) as t:
+            if hasattr(tarfile, "data_filter"):
+                t.extractall(dest, filter="data")
+            else:  # Python without extraction filters: check member paths ourselves
+                for m in t.getmembers():
+                    if not (dest / m.name).resolve().is_relative_to(dest) or m.issym() or m.islnk():
+                        raise ValueError(f"unsafe member {m.name} in {archive}")
+                t.extractall(dest)
 
 
 def fetch(key, source):
     """Make sure `source` holds VOC annotations: extract archives found there, or download the public one."""
     spec, source = DATASETS[key], Path(source)
     source.mkdir(parents=True, exist_ok=True)
+    # each failure is raised `from None`: its message already holds the cause, so it shows once
     if not _has_annotations(source) and not _archives(source):
         if not spec.download_url:
-            raise DatasetUnavailable(unavailable_message(key, source, "no public download of it is known"))
+            raise DatasetUnavailable(unavailable_message(key, source, "its source is missing and no public download "
+                                                         "of it is known"))
         if is_offline():
-            raise DatasetUnavailable(unavailable_message(key, source, "offline (YOLO_OFFLINE=1), so not downloaded"))
+            raise DatasetUnavailable(unavailable_message(key, source, "its source is missing and, offline "
+                                                         "(YOLO_OFFLINE=1), it is not downloaded"))
         try:
             _download(spec.download_url, source / spec.archive)
         except Exception as e:
             (source / spec.archive).unlink(missing_ok=True)
-            raise DatasetUnavailable(unavailable_message(key, source, f"download failed ({e})")) from e
+            raise DatasetUnavailable(unavailable_message(key, source, f"download failed ({e})")) from None
     if not _has_annotations(source):
         for archive in _archives(source):
             try:
-                _unpack(archive, source)
+                _unpack(archive)
             except Exception as e:
-                raise DatasetUnavailable(unavailable_message(key, source, f"cannot extract {archive} ({e})")) from e
+                reason = f"cannot extract {archive} ({e})"
+                raise DatasetUnavailable(unavailable_message(key, source, reason)) from None
     if not _has_annotations(source):
         others = [p.name for p in source.iterdir() if p.is_file() and p not in _archives(source)]
         hint = f"; cannot open {', '.join(others)}: extract it there" if others else ""
@@ -231,21 +238,26 @@ def prepare(key, yaml=None, source=None, overwrite=False, verbose=True):
     root = dataset_root(data)
     folder = source_dir(root)
     if source is not None and Path(source).is_file():  # an archive given by hand: copy it into the source folder
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(source, folder / Path(source).name)
+        with atomic_file(folder / Path(source).name) as tmp:
+            shutil.copy2(source, tmp)
     elif source is not None:
         folder = Path(source)
         if not folder.is_dir():
             raise FileNotFoundError(f"source {folder} is neither an archive nor a folder")
+    if root.is_dir() and any(root.iterdir()) and not overwrite:
+        val = root / data.get("val", "images/val")  # an absolute val (as check_det_dataset passes it) stays as is
+        if val.is_dir() and any(val.iterdir()):
+            raise FileExistsError(f"{spec.title} is already prepared in {root}; pass --overwrite to rebuild it")
+        raise DatasetUnavailable(f"{spec.title} is not prepared: {root} exists but has no {val}; remove it and re-run,"
+                                 f" or rebuild it with: python -m sdgas_ultra.data.real {key} --overwrite")
     fetch(key, folder)
-    if root.is_dir() and not any(root.iterdir()):
-        root.rmdir()
-    if root.exists() and not overwrite:
-        raise FileExistsError(f"{root} exists but holds no complete {spec.title}; remove it and re-run")
     val_stems = read_split(spec.split_file) if spec.split_file else None
-    report = convert_voc(folder, root, names=spec.names, val=0.2, seed=0, val_stems=val_stems,
-                         folder_splits=False, rename=spec.rename, exclude=spec.exclude, overwrite=overwrite,
-                         verbose=verbose)
+    try:
+        report = convert_voc(folder, root, names=spec.names, val=0.2, seed=0, val_stems=val_stems,
+                             folder_splits=False, rename=spec.rename, exclude=spec.exclude, overwrite=overwrite,
+                             verbose=verbose)
+    except ValueError as e:  # nothing usable in the source
+        raise DatasetUnavailable(unavailable_message(key, folder, str(e))) from None
     if val_stems is not None and verbose:
         converted = {p.stem for p in (root / "images" / "val").glob("*")}
         if missing := sorted(val_stems - converted):
@@ -255,20 +267,23 @@ def prepare(key, yaml=None, source=None, overwrite=False, verbose=True):
     return root
 
 
+PROG = "python -m sdgas_ultra.data.real"
+
+
+@command(PROG)
+def _run(args):
+    root = prepare(args.key, source=args.source, overwrite=args.overwrite)
+    print(f"ready: data={args.key}.yaml -> {root}")
+    return 0
+
+
 def main(argv=None):
-    """`python -m sdgas_ultra.data.real KEY [--source PATH] [--overwrite]`."""
-    p = argparse.ArgumentParser(prog="python -m sdgas_ultra.data.real", description="Prepare a real dataset.")
+    """`python -m sdgas_ultra.data.real KEY [--source PATH] [--overwrite]`; returns the exit status."""
+    p = argparse.ArgumentParser(prog=PROG, description="Prepare a real dataset.")
     p.add_argument("key", choices=sorted(DATASETS))
     p.add_argument("--source", help="archive or folder to convert from (default: <datasets_dir>/<root>-source/)")
     p.add_argument("--overwrite", action="store_true", help="rebuild an existing dataset root")
-    args = p.parse_args(argv)
-    try:
-        root = prepare(args.key, source=args.source, overwrite=args.overwrite)
-    except (DatasetUnavailable, FileExistsError, ValueError) as e:
-        print(e, file=sys.stderr)
-        return 1
-    print(f"ready: data={args.key}.yaml -> {root}")
-    return 0
+    return _run(p.parse_args(argv))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .voc import IMG_SUFFIXES
+from .atomic import atomic_file
+from .errors import command
+from .voc import IMG_SUFFIXES, image_size
 
 COCO_AREAS = (32**2, 96**2)  # px², upper bounds of small and medium
 REL_AREAS = (COCO_AREAS[0] / 640**2, COCO_AREAS[1] / 640**2)  # fraction of the image area
@@ -90,16 +92,10 @@ def load_dataset(data):
     return {"file": file, "root": root, "names": names, "splits": splits}
 
 
-def label_file(image):
-    """YOLO label path of an image: the last 'images' folder replaced by 'labels', suffix .txt."""
-    parts = list(Path(image).parts)
-    i = len(parts) - 1 - parts[::-1].index("images")
-    parts[i] = "labels"
-    return Path(*parts).with_suffix(".txt")
-
-
 def read_labels(file):
     """(N, 5) float array [cls, cx, cy, w, h] (normalized) from a YOLO label file; polygons become their boxes."""
+    from ultralytics.utils.ops import segments2boxes
+
     file = Path(file)
     rows = []
     if file.is_file():
@@ -114,20 +110,10 @@ def read_labels(file):
             if len(nums) == 5:
                 rows.append(nums)
             elif len(nums) >= 7 and len(nums) % 2 == 1:  # segment: cls x1 y1 x2 y2 ...
-                xy = np.array(nums[1:]).reshape(-1, 2)
-                (x0, y0), (x1, y1) = xy.min(0), xy.max(0)
-                rows.append([nums[0], (x0 + x1) / 2, (y0 + y1) / 2, x1 - x0, y1 - y0])
+                rows.append([nums[0], *segments2boxes([np.array(nums[1:]).reshape(-1, 2)])[0]])
             else:
                 raise ValueError(f"{file}:{i + 1}: expected 5 values (cls cx cy w h), got {len(nums)}")
     return np.array(rows, dtype=float).reshape(-1, 5)
-
-
-def image_size(file):
-    """(width, height) from the image header."""
-    from PIL import Image
-
-    with Image.open(file) as im:
-        return im.size
 
 
 def _bucket(value, edges):
@@ -153,11 +139,13 @@ class DatasetStats:
 
 def dataset_stats(data):
     """Gather DatasetStats for a dataset YAML (path or bare plugin name)."""
+    from ultralytics.data.utils import img2label_paths
+
     ds = load_dataset(data)
     st = DatasetStats(names=ds["names"])
     for split, images in ds["splits"].items():
-        for image in images:
-            labels = read_labels(label_file(image))
+        for image, label in zip(images, img2label_paths(images)):
+            labels = read_labels(label)
             w, h = image_size(image)
             st.images[split] += 1
             st.boxes_per_image.append(len(labels))
@@ -238,20 +226,18 @@ def plot_stats(st, file):
     fig.savefig(file, dpi=100)
 
 
+@command("sdgas stats")
 def _run(args):
     from ultralytics.utils.files import increment_path
 
-    try:
-        file = resolve_yaml(args.data)
-        st = dataset_stats(file)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"stats: {e}")
-        return 1
+    file = resolve_yaml(args.data)
+    st = dataset_stats(file)
     out = Path(args.out) if args.out else increment_path(Path("runs/stats") / file.stem)
-    out.mkdir(parents=True, exist_ok=True)
     table = format_table(st, title=f"dataset: {file}")
-    (out / "stats.txt").write_text(table + "\n")
-    plot_stats(st, out / "stats.png")
+    with atomic_file(out / "stats.txt") as tmp:
+        tmp.write_text(table + "\n")
+    with atomic_file(out / "stats.png") as tmp:
+        plot_stats(st, tmp)
     print(table)
     print(f"saved {out / 'stats.txt'} and {out / 'stats.png'}")
     return 0

@@ -23,8 +23,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .stats import label_file, load_dataset, read_labels
-from .voc import IMG_SUFFIXES, atomic_dir, write_data_yaml
+from .atomic import atomic_dir
+from .errors import command
+from .stats import load_dataset, read_labels
+from .voc import IMG_SUFFIXES, write_data_yaml
 
 EDGE_TOL = 2.0  # px: a detection this close to an inner tile edge counts as cut by it
 
@@ -65,19 +67,6 @@ def clip_to_window(boxes, window, min_visible=0.25, min_px=2.0):
     return c[idx] - np.array([x0, y0, x0, y0], dtype=float), idx
 
 
-def _yolo_to_xyxy(labels, w, h):
-    cx, cy, bw, bh = (labels[:, i] for i in range(1, 5))
-    return np.stack([(cx - bw / 2) * w, (cy - bh / 2) * h, (cx + bw / 2) * w, (cy + bh / 2) * h], 1)
-
-
-def _xyxy_to_rows(cls, boxes, w, h):
-    rows = []
-    for c, (x0, y0, x1, y1) in zip(cls, boxes):
-        v = ((x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h)
-        rows.append(f"{int(c)} " + " ".join(f"{x:.6f}" for x in v) + "\n")
-    return "".join(rows)
-
-
 def tile_dataset(data, out, size=640, overlap=0.2, min_visible=0.25, min_px=2.0, keep_empty=1.0, seed=0,
                  overwrite=False, verbose=True):
     """Write a tiled copy of a YOLO dataset to `out` (images/, labels/, data.yaml); return a dict of counts.
@@ -85,22 +74,25 @@ def tile_dataset(data, out, size=640, overlap=0.2, min_visible=0.25, min_px=2.0,
     Tiles are named <stem>__<x0>_<y0><suffix>. `keep_empty` is the fraction of tiles without boxes kept (seeded).
     """
     import cv2
+    from ultralytics.data.utils import img2label_paths
     from ultralytics.utils import TQDM
+    from ultralytics.utils.ops import xywhn2xyxy, xyxy2xywhn
 
     ds = load_dataset(data)
     rng = random.Random(seed)
     n = dict(images=0, tiles=0, empty_dropped=0, boxes=0, tile_boxes=0, remnants_dropped=0, never_whole=0)
-    with atomic_dir(out, overwrite) as tmp:
+    with atomic_dir(out, replace=overwrite) as tmp:
         for split, images in ds["splits"].items():
             (tmp / "images" / split).mkdir(parents=True)
             (tmp / "labels" / split).mkdir(parents=True)
-            for file in TQDM(images, desc=f"tiling {split}", disable=not verbose):
+            bar = TQDM(images, desc=f"tiling {split}", disable=not verbose)
+            for file, label_file in zip(bar, img2label_paths(images)):
                 img = cv2.imread(str(file), cv2.IMREAD_UNCHANGED)
                 if img is None:
                     raise ValueError(f"cannot read image {file}")
                 h, w = img.shape[:2]
-                labels = read_labels(label_file(file))
-                boxes, cls = _yolo_to_xyxy(labels, w, h), labels[:, 0]
+                labels = read_labels(label_file)
+                boxes, cls = xywhn2xyxy(labels[:, 1:], w, h), labels[:, 0].astype(int)
                 whole = np.zeros(len(boxes), bool)
                 n["images"] += 1
                 n["boxes"] += len(boxes)
@@ -115,8 +107,9 @@ def tile_dataset(data, out, size=640, overlap=0.2, min_visible=0.25, min_px=2.0,
                         continue
                     name = f"{file.stem}__{x0}_{y0}"
                     cv2.imwrite(str(tmp / "images" / split / f"{name}{file.suffix}"), img[y0:y1, x0:x1])
-                    rows = _xyxy_to_rows(cls[idx], tb, x1 - x0, y1 - y0)
-                    (tmp / "labels" / split / f"{name}.txt").write_text(rows)
+                    rows = zip(cls[idx], xyxy2xywhn(tb, x1 - x0, y1 - y0).tolist())
+                    (tmp / "labels" / split / f"{name}.txt").write_text(
+                        "".join(f"{c} " + " ".join(f"{v:.6f}" for v in r) + "\n" for c, r in rows))
                     n["tiles"] += 1
                     n["tile_boxes"] += len(idx)
                 n["never_whole"] += int((~whole).sum())
@@ -245,23 +238,17 @@ def predict_tiled(model, source, size=640, overlap=0.2, conf=0.25, iou=0.5, ios=
     return results, save_dir
 
 
+@command("sdgas tile")
 def _run_tile(args):
-    try:
-        tile_dataset(args.data, args.out, args.size, args.overlap, args.min_visible, args.min_px, args.keep_empty,
-                     args.seed, args.overwrite)
-    except (FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"tile: {e}")
-        return 1
+    tile_dataset(args.data, args.out, args.size, args.overlap, args.min_visible, args.min_px, args.keep_empty,
+                 args.seed, args.overwrite)
     return 0
 
 
+@command("sdgas predict-tiled")
 def _run_predict(args):
-    try:
-        predict_tiled(args.model, args.source, args.size, args.overlap, args.conf, args.iou, args.ios, args.imgsz,
-                      args.device, args.full, save_img=args.save_img, project=args.project, name=args.name)
-    except (FileNotFoundError, ValueError) as e:
-        print(f"predict-tiled: {e}")
-        return 1
+    predict_tiled(args.model, args.source, args.size, args.overlap, args.conf, args.iou, args.ios, args.imgsz,
+                  args.device, args.full, save_img=args.save_img, project=args.project, name=args.name)
     return 0
 
 

@@ -21,9 +21,13 @@ import random
 import shutil
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
+
+from .atomic import atomic_dir
+from .errors import command
 
 IMG_SUFFIXES = {".bmp", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
 SPLIT_DIRS = {"train": "train", "val": "val", "valid": "val", "validation": "val", "test": "test"}
@@ -47,14 +51,6 @@ class ConversionReport:
 
     def add(self, kind, file, detail=""):
         (self.notes if kind == CLIPPED else self.problems).append((kind, str(file), detail))
-
-    def counts(self):
-        """Problem kind -> number of occurrences."""
-        return Counter(kind for kind, _, _ in self.problems)
-
-    def files(self, kind):
-        """Files reported with a given problem or note kind."""
-        return [f for k, f, _ in self.problems + self.notes if k == kind]
 
     def summary(self, limit=10):
         """Human-readable report: totals, then each problem kind with up to `limit` files."""
@@ -96,38 +92,9 @@ def parse_voc(xml_file):
     return objects
 
 
-def write_voc(file, width, height, objects):
-    """Write a VOC XML file; `objects` are (name, x0, y0, x1, y1) 0-based pixel-edge boxes (the inverse of parsing)."""
-    root = ET.Element("annotation")
-    ET.SubElement(root, "filename").text = Path(file).with_suffix(".jpg").name
-    size = ET.SubElement(root, "size")
-    for k, v in (("width", width), ("height", height), ("depth", 3)):
-        ET.SubElement(size, k).text = str(v)
-    for name, x0, y0, x1, y1 in objects:
-        obj = ET.SubElement(root, "object")
-        ET.SubElement(obj, "name").text = name
-        box = ET.SubElement(obj, "bndbox")
-        for k, v in zip(("xmin", "ymin", "xmax", "ymax"), (x0 + 1, y0 + 1, x1, y1)):
-            ET.SubElement(box, k).text = f"{v:g}"
-    Path(file).parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(root).write(file)
-
-
 def voc_to_xyxy(xmin, ymin, xmax, ymax):
-    """1-based inclusive VOC pixel box -> 0-based continuous (x0, y0, x1, y1)."""
-    return xmin - 1, ymin - 1, xmax, ymax
-
-
-def clip_xyxy(box, w, h):
-    """Clip a 0-based (x0, y0, x1, y1) box to a w x h image."""
-    x0, y0, x1, y1 = box
-    return max(0.0, x0), max(0.0, y0), min(float(w), x1), min(float(h), y1)
-
-
-def xyxy_to_yolo(box, w, h):
-    """0-based pixel (x0, y0, x1, y1) -> normalized (cx, cy, bw, bh)."""
-    x0, y0, x1, y1 = box
-    return (x0 + x1) / 2 / w, (y0 + y1) / 2 / h, (x1 - x0) / w, (y1 - y0) / h
+    """1-based inclusive VOC pixel box -> (4,) float array, 0-based continuous (x0, y0, x1, y1)."""
+    return np.array([xmin - 1, ymin - 1, xmax, ymax], dtype=float)
 
 
 def stratified_split(classes, val, seed=0):
@@ -154,30 +121,7 @@ def main_class(names):
     return min(counts, key=lambda n: (-counts[n], n))
 
 
-@contextmanager
-def atomic_dir(out, overwrite=False):
-    """Yield a hidden temporary sibling of `out` to build in; rename it to `out` only if the block succeeds."""
-    out = Path(out).resolve()
-    if out.exists() and any(out.iterdir()) and not overwrite:
-        raise FileExistsError(f"{out} exists and is not empty; choose a new folder or pass overwrite")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(f".{out.name}.partial-{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir()
-    try:
-        yield tmp
-        if out.exists():
-            old = out.with_name(f".{out.name}.old-{os.getpid()}")
-            out.rename(old)
-            tmp.rename(out)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            tmp.rename(out)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _walk(src, exclude):
+def source_files(src, exclude=()):
     """Image and XML files under src, skipping hidden entries, archive debris and folders named in `exclude`."""
     skip = SKIP_DIRS | set(exclude)
     for dirpath, dirnames, filenames in os.walk(src):
@@ -199,7 +143,7 @@ def _folder_split(path, src):
 def find_pairs(src, report, exclude=()):
     """Map stem -> (image, xml) for files under src; report unpaired and duplicate stems."""
     found = {"image": defaultdict(list), "xml": defaultdict(list)}
-    for p in _walk(src, exclude):
+    for p in source_files(src, exclude):
         found["xml" if p.suffix.lower() == ".xml" else "image"][p.stem].append(p)
     pairs = {}
     for stem in sorted(set(found["image"]) | set(found["xml"])):
@@ -216,24 +160,32 @@ def find_pairs(src, report, exclude=()):
     return pairs
 
 
-def _image_size(file):
-    """(width, height) read from the image header."""
+def image_size(file):
+    """(width, height) of an image as ultralytics sees it (EXIF orientation applied); OSError naming a bad one."""
     from PIL import Image
+    from ultralytics.data.utils import exif_size
 
-    with Image.open(file) as im:
-        return im.size
+    try:
+        with Image.open(file) as im:
+            return exif_size(im)
+    except Exception as e:
+        # ultralytics' Image.open retries an unidentified file with an optional HEIF plugin: report the first failure
+        first = e.__context__ if isinstance(e, ImportError) and e.__context__ is not None else e
+        raise OSError(f"cannot read image {file} ({first})") from None
 
 
 def _read_pair(image, xml, rename, report):
-    """(width, height, [(name, clipped xyxy), ...]) for one pair, or None if the pair is skipped."""
+    """(width, height, [(name, clipped (4,) xyxy), ...]) for one pair, or None if the pair is skipped."""
+    from ultralytics.utils.ops import clip_boxes
+
     try:
         objects = parse_voc(xml)
     except VOCError as e:
         report.add(MALFORMED, xml, str(e))
         return None
     try:
-        w, h = _image_size(image)
-    except Exception as e:
+        w, h = image_size(image)
+    except OSError as e:
         report.add(UNREADABLE, image, str(e))
         return None
     boxes = []
@@ -242,11 +194,11 @@ def _read_pair(image, xml, rename, report):
         if box[2] <= box[0] or box[3] <= box[1]:
             report.add(INVALID_BOX, xml, f"{name} xmin,ymin,xmax,ymax={voc}")
             continue
-        clipped = clip_xyxy(box, w, h)
+        clipped = clip_boxes(box.copy(), (h, w))
         if clipped[2] <= clipped[0] or clipped[3] <= clipped[1]:
             report.add(OUTSIDE, xml, f"{name} {voc} in a {w}x{h} image")
             continue
-        if clipped != box:
+        if (clipped != box).any():
             report.add(CLIPPED, xml, f"{name} {voc} clipped to {w}x{h}")
         boxes.append((rename(name) if rename else name, clipped))
     return w, h, boxes
@@ -285,6 +237,8 @@ def convert_voc(src, out, names=None, val=0.2, seed=0, val_stems=None, folder_sp
         rename (callable | None): maps an XML class name to a canonical one (e.g. 'Missing_hole' -> 'missing_hole').
         exclude (tuple[str]): folder names skipped while searching src.
     """
+    from ultralytics.utils.ops import xyxy2xywhn
+
     src, out = Path(src).resolve(), Path(out).resolve()
     if not src.is_dir():
         raise FileNotFoundError(f"VOC source folder {src} does not exist")
@@ -310,16 +264,16 @@ def convert_voc(src, out, names=None, val=0.2, seed=0, val_stems=None, folder_sp
     chosen = stratified_split(unsplit, val, seed)
     splits.update({s: "val" if s in chosen else "train" for s in unsplit})
 
-    with atomic_dir(out, overwrite) as tmp:
+    with atomic_dir(out, replace=overwrite) as tmp:
         for stem in sorted(read):
             image, xml, w, h, boxes = read[stem]
-            rows = []
-            for name, box in boxes:
+            for name, _ in boxes:
                 if name not in index:
                     report.add(UNKNOWN, xml, f"'{name}' is not one of {report.names}")
-                    continue
-                rows.append(f"{index[name]} " + " ".join(f"{v:.6f}" for v in xyxy_to_yolo(box, w, h)))
-                report.boxes[name] += 1
+            known = [(index[name], box) for name, box in boxes if name in index]
+            report.boxes.update(report.names[c] for c, _ in known)
+            xywhn = xyxy2xywhn(np.array([box for _, box in known]).reshape(-1, 4), w, h)
+            rows = [f"{c} " + " ".join(f"{v:.6f}" for v in r) for (c, _), r in zip(known, xywhn.tolist())]
             split = splits[stem]
             for kind in ("images", "labels"):
                 (tmp / kind / split).mkdir(parents=True, exist_ok=True)
@@ -334,13 +288,10 @@ def convert_voc(src, out, names=None, val=0.2, seed=0, val_stems=None, folder_sp
     return report
 
 
+@command("sdgas convert-voc")
 def _run(args):
     names = [n.strip() for n in args.names.split(",") if n.strip()] if args.names else None
-    try:
-        convert_voc(args.src, args.out, names=names, val=args.val, seed=args.seed, overwrite=args.overwrite)
-    except (FileNotFoundError, FileExistsError, ValueError) as e:
-        print(f"convert-voc: {e}")
-        return 1
+    convert_voc(args.src, args.out, names=names, val=args.val, seed=args.seed, overwrite=args.overwrite)
     return 0
 
 
