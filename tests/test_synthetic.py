@@ -139,6 +139,20 @@ def test_other_parameters_need_overwrite(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # old copy and temporary removed
 
 
+def test_a_concurrent_generator_that_installs_the_same_dataset_first_is_accepted(tmp_path, monkeypatch):
+    write_split, raced = synthetic._write_split, []
+
+    def racing(root, split, params):
+        if not raced:  # another process (a DDP rank) starts later and finishes first
+            raced.append(None)
+            raced[0] = generate(tmp_path / "out", 3, 2)
+        return write_split(root, split, params)
+
+    monkeypatch.setattr(synthetic, "_write_split", racing)
+    assert generate(tmp_path / "out", 3, 2) == raced[0]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]  # the loser's copy removed
+
+
 def test_invalid_sizes_are_rejected(tmp_path):
     with pytest.raises(ValueError, match="n_val"):
         generate(tmp_path / "out", 2, 0)

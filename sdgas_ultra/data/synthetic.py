@@ -33,14 +33,13 @@ give byte-identical files and changing --train/--val does not change the other i
 
 import argparse
 import json
-import os
-import secrets
-import shutil
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
+
+from .atomic import atomic_dir
+from .errors import command
 
 CLASSES = ("crazing", "inclusion", "patches", "pitted_surface", "rolled-in_scale", "scratches")
 SPLITS = ("train", "val")
@@ -300,10 +299,11 @@ def sample(seed, split, index, imgsz=200, easy=False):
         img (np.ndarray): (imgsz, imgsz) uint8 grayscale image.
         labels (np.ndarray): (k, 5) float32 YOLO rows [cls, cx, cy, w, h], coordinates normalised to (0, 1].
     """
+    from ultralytics.utils.ops import xyxy2xywhn
+
     rng = np.random.default_rng([seed, SPLITS.index(split), index])
     img, b = render(rng, index % len(CLASSES), imgsz, easy)
-    xywh = np.stack([(b[:, 1] + b[:, 3]) / 2, (b[:, 2] + b[:, 4]) / 2, b[:, 3] - b[:, 1], b[:, 4] - b[:, 2]], 1)
-    return img, np.concatenate([b[:, :1], xywh / imgsz], 1)
+    return img, np.concatenate([b[:, :1], xyxy2xywhn(b[:, 1:], imgsz, imgsz)], 1)
 
 
 # ----------------------------------------------------------------------------------------------- dataset on disk
@@ -412,42 +412,21 @@ def generate(out_dir, n_train=600, n_val=150, seed=0, imgsz=200, overwrite=False
             f"{out} holds a synthetic-defects dataset with other parameters or missing files ({old}, wanted {params}); "
             "delete it, choose another directory, or replace it with overwrite=True (sdgas synth --force)"
         )
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{secrets.token_hex(4)}"
-    tmp.mkdir()
     try:
-        instances = {split: _write_split(tmp, split, params) for split in SPLITS}
-        (tmp / "data.yaml").write_text(_data_yaml(out, params))
-        meta = {
-            "generator": GENERATOR,
-            "params": params,
-            "images": {split: params[split] for split in SPLITS},
-            "instances": {split: dict(zip(CLASSES, instances[split])) for split in SPLITS},
-        }
-        (tmp / MARKER).write_text(json.dumps(meta, indent=1) + "\n")
-        _move_into_place(tmp, out, params, state)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    return out / "data.yaml"
-
-
-def _move_into_place(tmp, out, params, state):
-    """Rename the finished tmp to out; tolerate a concurrent generator having installed the same dataset first."""
-    old = None
-    if state == "empty":
-        out.rmdir()
-    elif state == "ours":  # overwrite: set the old dataset aside, delete it once the new one is in place
-        old = out.parent / f".{out.name}.old-{os.getpid()}-{secrets.token_hex(4)}"
-        out.rename(old)
-    try:
-        tmp.rename(out)
-    except OSError:
+        with atomic_dir(out, replace=state == "ours") as tmp:
+            instances = {split: _write_split(tmp, split, params) for split in SPLITS}
+            (tmp / "data.yaml").write_text(_data_yaml(out, params))
+            meta = {
+                "generator": GENERATOR,
+                "params": params,
+                "images": {split: params[split] for split in SPLITS},
+                "instances": {split: dict(zip(CLASSES, instances[split])) for split in SPLITS},
+            }
+            (tmp / MARKER).write_text(json.dumps(meta, indent=1) + "\n")
+    except FileExistsError:  # out changed meanwhile: fine if another process (a DDP rank) made the same dataset
         if _state(out, params) != "same":
             raise
-        shutil.rmtree(tmp, ignore_errors=True)  # another process (e.g. a DDP rank) won the race
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
+    return out / "data.yaml"
 
 
 def summary(out_dir):
@@ -513,14 +492,11 @@ def add_parser(subparsers):
     p.set_defaults(func=_synth)
 
 
+@command("sdgas synth")
 def _synth(args):
     """Run `sdgas synth`; returns the exit code."""
     before = (args.out / MARKER).read_bytes() if (args.out / MARKER).is_file() else None
-    try:
-        yaml = generate(args.out, args.train, args.val, args.seed, args.imgsz, overwrite=args.force, easy=args.easy)
-    except (OSError, ValueError) as e:
-        print(f"sdgas synth: error: {e}", file=sys.stderr)
-        return 1
+    yaml = generate(args.out, args.train, args.val, args.seed, args.imgsz, overwrite=args.force, easy=args.easy)
     reused = before is not None and before == (yaml.parent / MARKER).read_bytes()
     print(summary(yaml.parent) + (" (already there, unchanged)" if reused else ""))
     return 0
