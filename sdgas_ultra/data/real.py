@@ -121,11 +121,11 @@ def source_dir(root):
 def unavailable_message(key, source, reason):
     """What to download, from where, where to put it, and how to re-run the conversion."""
     spec = DATASETS[key]
-    where = f"{spec.archive} from {spec.url}" if spec.url else f"an archive or folder (e.g. {spec.archive})"
+    what = f"Download: {spec.archive} from {spec.url}" if spec.url else f"Archive:  yours, e.g. {spec.archive}"
     return (
         f"{spec.title} is not prepared: {reason}.\n"
-        f"  Archive: {where}\n"
-        f"  About:   {spec.about}\n"
+        f"  {what}\n"
+        f"  About:    {spec.about}\n"
         f"  Put the archive (or its extracted folder) in: {source}\n"
         f"  Then re-run your command (e.g. `yolo val data={key}.yaml ...`), or convert now with:\n"
         f"    python -m sdgas_ultra.data.real {key}"
