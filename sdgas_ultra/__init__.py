@@ -10,10 +10,18 @@ __all__ = ("SDGASModel", "activate", "__version__")
 
 
 def activate():
-    """Install the plugin into ultralytics (idempotent). Raises ImportError for an unsupported ultralytics."""
+    """Install the plugin into ultralytics (all or nothing, idempotent). Raises ImportError for an unsupported
+    ultralytics, leaving it stock. The start-up hook calls this unless SDGAS_ULTRA_DISABLE=1."""
     from ._upstream import activate as _activate
 
-    _activate()
+    _activate(_model_class)
+
+
+def _model_class():
+    """SDGASModel, imported when ultralytics first routes a model to it (model.py imports the trainer)."""
+    from .model import SDGASModel
+
+    return SDGASModel
 
 
 def __getattr__(name):

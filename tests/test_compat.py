@@ -1,7 +1,7 @@
 # sdgas-ultra, AGPL-3.0
 """Compatibility guard: an unsupported ultralytics, or one whose internals moved, is refused with one clear error.
 
-The plugin patches ultralytics internals (see sdgas_ultra/_upstream.py); on a version where they moved it must refuse
+The plugin patches ultralytics internals (see sdgas_ultra/_upstream/); on a version where they moved it must refuse
 to activate, naming the installed version, what moved and the supported range, rather than build wrong models.
 """
 
@@ -18,7 +18,8 @@ from ultralytics.utils import DEFAULT_CFG_DICT
 
 import sdgas_ultra
 from sdgas_ultra import _upstream
-from sdgas_ultra._upstream import INTERNALS, SUPPORTED, check_internals, check_version
+from sdgas_ultra._upstream import BEHAVIOURS, INTERNALS, PATCHES, SUPPORTED, check_internals, check_version
+from sdgas_ultra._upstream import patches as patches_module
 
 sdgas_ultra.activate()
 LOW, HIGH = (".".join(map(str, v)) for v in SUPPORTED)
@@ -57,10 +58,32 @@ def test_installed_ultralytics_has_every_internal_the_plugin_touches():
     check_internals()
 
 
-def test_every_touch_in_upstream_has_an_internals_row():
-    touched = {w.partition(":")[2].split(".")[-1] for w, _ in INTERNALS}
-    for name in ("DEFAULT_CFG_DICT", "check_file", "yaml_model_load", "parse_model", "torch_safe_load"):
-        assert name in touched and callable(getattr(_upstream, name))
+def test_every_patch_target_has_an_internals_row():
+    rows = {where for where, _ in INTERNALS}
+    assert len(PATCHES) >= 8  # the registry is populated by the @patch declarations
+    for p in PATCHES:
+        assert set(p.targets) <= rows, f"{p.name}: add {set(p.targets) - rows} to guard.INTERNALS"
+
+
+def test_every_function_decorated_in_patches_py_is_in_the_registry():
+    source = inspect.getsource(patches_module)
+    declared = re.findall(r"^@patch\([^)]*\)\ndef (\w+)", source, flags=re.M)
+    assert declared == [p.name for p in PATCHES]
+
+
+@pytest.mark.parametrize("p", PATCHES, ids=lambda p: p.name)
+def test_each_patch_is_installed_at_every_target_and_keeps_the_original(p):
+    installed = [patches_module._split(t) for t in p.targets]
+    values = [getattr(owner, attr) for owner, attr in installed]
+    assert all(v is values[0] for v in values)  # one replacement, also where upstream imported a copy by name
+    original = values[0].sdgas_original
+    assert callable(original) and not hasattr(original, "sdgas_original")
+    assert inspect.signature(values[0]) == inspect.signature(original)  # callers see upstream's signature
+
+
+@pytest.mark.parametrize("check", BEHAVIOURS, ids=lambda c: c.__name__)
+def test_installed_ultralytics_has_each_behaviour_the_plugin_relies_on(check):
+    assert check() is None
 
 
 def test_missing_internal_is_named_with_version_and_range(monkeypatch):
@@ -112,18 +135,49 @@ def test_all_moved_internals_are_reported_in_one_error(monkeypatch):
 
 
 def test_activate_refuses_before_patching_anything(monkeypatch):
-    monkeypatch.setattr(_upstream, "_active", False)
+    monkeypatch.setitem(patches_module._state, "active", False)
     monkeypatch.delattr(tasks, "Index")
     before = tasks.parse_model, tasks.yaml_model_load, data_utils.check_file
     with pytest.raises(ImportError, match="tasks.Index: missing"):
-        _upstream.activate()
+        sdgas_ultra.activate()
     assert (tasks.parse_model, tasks.yaml_model_load, data_utils.check_file) == before
-    assert _upstream._active is False
+    assert patches_module._state["active"] is False
 
 
-def test_wrapped_functions_keep_the_upstream_signature():
-    assert tuple(inspect.signature(tasks.parse_model).parameters) == ("d", "ch", "verbose")
-    assert hasattr(tasks.parse_model, "sdgas_original")  # the probe parses with the original, not the wrapper
+def stock_state():
+    """Every patch target's current value (the class's own __dict__ entry for methods, None when inherited)."""
+    return {t: vars(owner).get(attr) for p in PATCHES for t in p.targets for owner, attr in [patches_module._split(t)]}
+
+
+def test_activate_is_all_or_nothing_when_a_patch_fails_midway(monkeypatch):
+    """Fresh, unpatched ultralytics (the originals put back), a failing patch after the first four: nothing stays."""
+    patched = stock_state()
+    for owner, attr in (patches_module._split(t) for p in PATCHES for t in p.targets):
+        original = getattr(owner, attr).sdgas_original
+        if isinstance(owner, type) and getattr(super(owner, owner), attr, None) is original:
+            monkeypatch.delattr(owner, attr)  # YOLO.train is Model.train, inherited
+        else:
+            monkeypatch.setattr(owner, attr, original)
+    stock = stock_state()
+
+    def broken(original):
+        raise RuntimeError("patch failed")
+
+    failing = patches_module.Patch("broken", PATCHES[4].targets[:1], broken)  # a target not yet patched
+    monkeypatch.setattr(patches_module, "PATCHES", PATCHES[:4] + [failing] + PATCHES[4:])
+    monkeypatch.setitem(patches_module._state, "active", False)
+    with pytest.raises(RuntimeError, match="patch failed"):
+        sdgas_ultra.activate()
+    assert stock_state() == stock and patches_module._state["active"] is False
+    assert stock != patched
+
+
+def test_activate_twice_wraps_nothing_again(monkeypatch):
+    before = stock_state()
+    sdgas_ultra.activate()
+    monkeypatch.setitem(patches_module._state, "active", False)  # as if a second copy of the seam were imported
+    sdgas_ultra.activate()
+    assert stock_state() == before
 
 
 def run_python(code):
@@ -148,7 +202,7 @@ def test_importing_the_plugin_on_an_unsupported_version_raises_one_clear_error()
 
 def test_start_up_hook_warns_and_leaves_plain_ultralytics_usable():
     code = (
-        "import sdgas_ultra._upstream as u\n"
+        "import sdgas_ultra._upstream.guard as u\n"
         "u.SUPPORTED = ((99, 0, 0), (99, 1, 0))\n"
         "import ultralytics\n"
         "from ultralytics.nn import tasks\n"

@@ -1,5 +1,5 @@
 # sdgas-ultra, AGPL-3.0
-"""Each touch of ultralytics internals in sdgas_ultra/_upstream.py, checked against the installed ultralytics."""
+"""Each patch of ultralytics in sdgas_ultra/_upstream/patches.py, checked against the installed ultralytics."""
 
 from copy import deepcopy
 
@@ -8,9 +8,11 @@ import torch
 
 import sdgas_ultra
 from sdgas_ultra import _upstream
-from sdgas_ultra._upstream import CFG_DIR
+from sdgas_ultra._upstream import CFG_DIR, ModelYAMLError, UnknownKeyError, patches
+from sdgas_ultra.defaults import PLUGIN_CFG
 
 sdgas_ultra.activate()
+SD_KEYS = [k for k in PLUGIN_CFG if k.startswith("sd_")]
 
 
 def test_check_version_accepts_the_supported_range_and_names_versions_otherwise():
@@ -22,16 +24,58 @@ def test_check_version_accepts_the_supported_range_and_names_versions_otherwise(
             _upstream.check_version(bad)
 
 
-def test_DEFAULT_CFG_DICT_accepts_plugin_keys_on_the_cli():
+def test_check_dict_alignment_accepts_plugin_keys_without_adding_them_to_the_defaults():
     from ultralytics import utils
-    from ultralytics.cfg import check_dict_alignment, get_cfg
-
-    from sdgas_ultra.defaults import PLUGIN_CFG
+    from ultralytics.cfg import get_cfg
 
     for k, v in PLUGIN_CFG.items():
-        assert utils.DEFAULT_CFG_DICT[k] == v and getattr(utils.DEFAULT_CFG, k) == v
-        check_dict_alignment(utils.DEFAULT_CFG_DICT, {k: v})  # raises SyntaxError for unknown keys
+        assert k not in utils.DEFAULT_CFG_DICT and not hasattr(utils.DEFAULT_CFG, k)
         assert getattr(get_cfg(overrides={k: v}), k) == v
+    assert not any(k in vars(get_cfg()) for k in PLUGIN_CFG)  # a stock config has none of them
+
+
+def test_check_dict_alignment_still_refuses_unknown_stock_keys():
+    from ultralytics.cfg import get_cfg
+
+    with pytest.raises(SyntaxError, match="'epoch' is not a valid YOLO argument") as e:
+        get_cfg(overrides={"epoch": 3})
+    assert not isinstance(e.value, UnknownKeyError)
+
+
+def test_misspelt_sd_key_names_the_closest_plugin_keys():
+    from ultralytics.cfg import get_cfg
+
+    key = SD_KEYS[-1][:-1] + "x"  # last letter changed: the key itself must come first
+    with pytest.raises(UnknownKeyError) as e:
+        get_cfg(overrides={key: 1})
+    msg = str(e.value)
+    assert f"'{key}' is not a valid sdgas-ultra key; did you mean {SD_KEYS[-1]}" in msg
+    assert all(k in msg for k in SD_KEYS)  # the valid keys are listed
+
+
+def test_entrypoint_prints_plugin_errors_in_one_line_and_exits_1(capsys):
+    def failing(debug=""):
+        raise RuntimeError("Dataset error") from ModelYAMLError("x.yaml: head row 0: unknown module 'FGIA'")
+
+    wrapper = patches.entrypoint(failing)
+    with pytest.raises(SystemExit) as e:
+        wrapper()
+    assert e.value.code == 1
+    assert capsys.readouterr().err == "sdgas-ultra: ModelYAMLError: x.yaml: head row 0: unknown module 'FGIA'\n"
+
+
+def test_entrypoint_leaves_other_errors_to_ultralytics():
+    def failing(debug=""):
+        raise KeyError("not ours")
+
+    with pytest.raises(KeyError, match="not ours"):
+        patches.entrypoint(failing)()
+
+
+def test_yolo_console_script_gets_the_patched_entrypoint():
+    from ultralytics import cfg
+
+    assert cfg.entrypoint.sdgas_original.__module__ == "ultralytics.cfg"
 
 
 def test_check_file_finds_plugin_yamls_by_bare_name():
@@ -62,6 +106,13 @@ def test_yaml_model_load_reads_scale_from_plugin_names():
     assert engine_model.yaml_model_load is tasks.yaml_model_load
 
 
+def test_unknown_scale_lists_the_valid_scales():
+    from ultralytics.nn import tasks
+
+    with pytest.raises(ModelYAMLError, match=r"sdgasnet-q.yaml: unknown scale 'q'; .*sdgasnet.yaml has scales n, s, m"):
+        tasks.yaml_model_load("sdgasnet-q.yaml")
+
+
 def test_parse_model_leaves_stock_models_to_ultralytics():
     from ultralytics.nn import tasks
 
@@ -69,6 +120,16 @@ def test_parse_model_leaves_stock_models_to_ultralytics():
     ours, save = tasks.parse_model(deepcopy(d), ch=3, verbose=False)
     theirs, save0 = tasks.parse_model.sdgas_original(deepcopy(d), ch=3, verbose=False)
     assert save == save0 and [type(m) for m in ours] == [type(m) for m in theirs]
+
+
+def test_parse_model_skips_plugin_row_checks_on_stock_yamls():
+    """A repeat count of 0 is refused by the plugin's checks, but a stock YAML goes to upstream's parser unchecked."""
+    from ultralytics.nn import tasks
+
+    d = tasks.yaml_model_load("yolov8n.yaml")
+    d["backbone"][0] = [-1, 0, "Conv", [64, 3, 2]]  # upstream builds it (n is max(round(0 * depth), 1))
+    seq, _ = tasks.parse_model(deepcopy(d), ch=3, verbose=False)
+    assert type(seq[0]).__name__ == "Conv"
 
 
 def test_row_by_row_build_matches_ultralytics_channel_rules():
@@ -79,7 +140,7 @@ def test_row_by_row_build_matches_ultralytics_channel_rules():
 
     d = tasks.yaml_model_load("yolov8s.yaml")
     rows = d["backbone"] + d["head"]
-    ours, save = _upstream._parse_with_plugins(
+    ours, save = _upstream.parse_with_plugins(
         deepcopy(d), 3, False, deepcopy(rows), LAYERS, tasks.parse_model.sdgas_original
     )
     theirs, save0 = tasks.parse_model.sdgas_original(deepcopy(d), ch=3, verbose=False)
@@ -92,9 +153,9 @@ def test_stock_row_build_uses_upstream_index_and_batchnorm_rules():
     from ultralytics.nn import tasks
 
     d = tasks.yaml_model_load("yolov8n.yaml")
-    layer, c2 = _upstream._build_stock_row(d, -1, 3, "C2f", [256, True], [32], tasks.parse_model.sdgas_original)
+    layer, c2 = _upstream.build_stock_row(d, -1, 3, "C2f", [256, True], [32], tasks.parse_model.sdgas_original)
     assert type(layer).__name__ == "C2f" and c2 == 64  # 256 * width 0.25
-    layer, c2 = _upstream._build_stock_row(d, [-1, 4], 1, "Concat", [1], [48, 40], tasks.parse_model.sdgas_original)
+    layer, c2 = _upstream.build_stock_row(d, [-1, 4], 1, "Concat", [1], [48, 40], tasks.parse_model.sdgas_original)
     assert type(layer).__name__ == "Concat" and c2 == 88
 
 
@@ -126,8 +187,8 @@ def test_YOLO_train_routes_sd_keys_to_sdgasmodel(monkeypatch):
     seen = {}
     monkeypatch.setattr(SDGASModel, "train", lambda self, trainer=None, **kw: seen.update(kw, cls=type(self)))
     model = YOLO("yolov8n.yaml")
-    model.train(data="x.yaml", sd_T=3.0)
-    assert seen == {"data": "x.yaml", "sd_T": 3.0, "cls": SDGASModel}
+    model.train(data="x.yaml", sd_dfl=3.0)
+    assert seen == {"data": "x.yaml", "sd_dfl": 3.0, "cls": SDGASModel}
 
 
 def test_YOLO_train_leaves_plain_training_to_ultralytics(tmp_path):
@@ -139,21 +200,7 @@ def test_YOLO_train_leaves_plain_training_to_ultralytics(tmp_path):
     assert type(model) is YOLO
 
 
-def test_every_touch_is_installed_and_keeps_the_original():
-    from ultralytics.data import utils as data_utils
-    from ultralytics.engine import model as engine_model
-    from ultralytics.models.yolo.model import YOLO
-    from ultralytics.nn import tasks
-    from ultralytics.utils import checks
+def test_distillation_trainers_start_from_stock_defaults_plus_plugin_keys():
+    from ultralytics.utils import DEFAULT_CFG_DICT
 
-    for fn in (checks.check_file, data_utils.check_file, tasks.yaml_model_load, engine_model.yaml_model_load,
-               tasks.parse_model, tasks.torch_safe_load, YOLO.__init__, YOLO.train):
-        assert callable(fn.sdgas_original), fn
-
-
-def test_activate_is_idempotent():
-    from ultralytics.nn import tasks
-
-    wrapper = tasks.parse_model
-    sdgas_ultra.activate()
-    assert tasks.parse_model is wrapper
+    assert vars(_upstream.DEFAULT_CFG) == {**DEFAULT_CFG_DICT, **PLUGIN_CFG}

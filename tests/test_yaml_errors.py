@@ -67,5 +67,6 @@ def test_unknown_scale_is_named(tmp_path):
     d = yaml.safe_load((CFG_DIR / "models" / "sdgasnet.yaml").read_text())
     d["scales"] = {"n": d["scales"]["n"]}
     (tmp_path / "mine.yaml").write_text(yaml.safe_dump(d))
-    with pytest.raises(ModelYAMLError, match="scale 'x' is not in the scales"):
+    msg = r"mine-x.yaml: unknown scale 'x'; .*mine.yaml has scales n \(e.g. mine-n.yaml\)"
+    with pytest.raises(ModelYAMLError, match=msg):
         YOLO(str(tmp_path / "mine-x.yaml"))

@@ -15,11 +15,12 @@ Either way the teacher is checked against the student (pairing.check_pairing) be
 import torch
 from ultralytics.models.yolo.detect import DetectionTrainer
 from ultralytics.nn import load_checkpoint
-from ultralytics.utils import DEFAULT_CFG, LOGGER, colorstr
+from ultralytics.utils import LOGGER, colorstr
 from ultralytics.utils.torch_utils import unwrap_model
 
+from .. import activate
 from .._upstream import (
-    activate,
+    DEFAULT_CFG,
     BaseModel_criterion,
     BaseTrainer_setup_train,
     Detect_forward_head,

@@ -1,0 +1,48 @@
+# sdgas-ultra, AGPL-3.0
+"""Every touch of ultralytics internals, in one package, by job.
+
+- guard.py: the supported ultralytics range, INTERNALS (each upstream object relied on) and BEHAVIOURS (what those
+  objects must do), checked before any patch;
+- patches.py: each patch, registered in PATCHES, and activate() (all or none, once per process);
+- parser.py: row checks and the row-by-row builder behind the parse_model patch;
+- distill.py: adapters that sdgas_ultra.distill uses to read and drive upstream's detector, loss and trainer;
+- config.py: the plugin's training keys in ultralytics' config; errors.py, files.py: error types, shipped YAMLs.
+
+Nothing here imports the rest of sdgas_ultra except nn/ (the layers) and defaults.py: the dependency is one-way.
+"""
+
+from .distill import (
+    BaseModel_criterion,
+    BaseTrainer_setup_train,
+    Detect_forward_head,
+    Detect_head,
+    DistillationModel_student_model,
+    v8DetectionLoss_get_assigned_targets_and_loss,
+)
+from .errors import ModelYAMLError, UnknownKeyError, short_message
+from .files import CFG_DIR, PACKAGE_DIR, SCALED_STEM, plugin_file
+from .guard import BEHAVIOURS, INTERNALS, SUPPORTED, check_internals, check_version
+from .parser import build_stock_row, check_rows, is_sdgasnet, parse_with_plugins
+from .patches import (
+    PATCHES,
+    YOLO_init,
+    YOLO_train,
+    activate,
+    check_dict_alignment,
+    check_file,
+    entrypoint,
+    parse_model,
+    torch_safe_load,
+    yaml_model_load,
+)
+
+_build_stock_row, _parse_with_plugins = build_stock_row, parse_with_plugins  # names before the split
+
+
+def __getattr__(name):
+    """DEFAULT_CFG (the distillation trainers' default config) imports ultralytics, so it is built on first use."""
+    if name == "DEFAULT_CFG":
+        from .config import DEFAULT_CFG
+
+        return DEFAULT_CFG
+    raise AttributeError(f"module 'sdgas_ultra._upstream' has no attribute '{name}'")

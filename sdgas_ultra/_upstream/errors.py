@@ -1,0 +1,38 @@
+# sdgas-ultra, AGPL-3.0
+"""The plugin's own error types, and the one-line form the `yolo` and `sdgas` commands print for them."""
+
+from difflib import get_close_matches
+
+
+class ModelYAMLError(ValueError):
+    """A model YAML row that cannot be built; the message names the file, the row and the problem."""
+
+
+class UnknownKeyError(SyntaxError):
+    """An unknown `sd_` training key; the message names the closest valid keys (a SyntaxError, as upstream raises)."""
+
+
+def closest(name, choices, n=3, cutoff=0.0):
+    """Up to n of choices most like name (case-insensitive, similarity >= cutoff in [0, 1]), best first."""
+    by_lower = {c.lower(): c for c in choices}
+    return [by_lower[c] for c in get_close_matches(name.lower(), list(by_lower), n=n, cutoff=cutoff)]
+
+
+def plugin_error(exc):
+    """The first exception in exc's chain (exc, its cause or context, ...) raised by sdgas-ultra's own code, or None.
+
+    Upstream often re-raises as RuntimeError(...) from the original; the plugin's message is the useful one.
+    """
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if type(exc).__module__.partition(".")[0] == "sdgas_ultra":
+            return exc
+        exc = exc.__cause__ or exc.__context__
+    return None
+
+
+def short_message(exc):
+    """One line (or a few) for a command-line user: 'sdgas-ultra: <message>' for a plugin error, else None."""
+    found = plugin_error(exc)
+    return None if found is None else f"sdgas-ultra: {type(found).__name__}: {found}"

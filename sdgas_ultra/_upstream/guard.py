@@ -1,0 +1,177 @@
+# sdgas-ultra, AGPL-3.0
+"""Version guard: the supported ultralytics range, and every upstream internal and behaviour the plugin builds on.
+
+`check_internals()` runs before any patch is applied, so a moved internal leaves ultralytics stock and raises one
+ImportError naming all that moved. tests/test_compat.py covers each row and each behaviour.
+"""
+
+import re
+
+SUPPORTED = ((8, 4, 177), (8, 5, 0))  # ultralytics versions: lowest supported, first unsupported
+
+# Each row names an upstream object as "module:attribute.path" and its expected shape: a tuple lists a callable's
+# leading parameters (in order), a set lists keys a dict must hold, a class is an isinstance check (`type`: must be a
+# class, `object`: must exist). Every patch target in patches.PATCHES has a row (a test checks it).
+INTERNALS = (
+    ("ultralytics.utils:DEFAULT_CFG_DICT", {"model", "data", "distill_model"}),
+    ("ultralytics.utils:DEFAULT_CFG", object),
+    ("ultralytics.cfg:check_dict_alignment", ("base", "custom", "e", "allowed_custom_keys")),
+    ("ultralytics.cfg:entrypoint", ("debug",)),
+    ("ultralytics.utils.checks:check_file", ("file",)),
+    ("ultralytics.utils.checks:check_yaml", ("file", "suffix", "hard")),
+    ("ultralytics.data.utils:check_file", ("file",)),
+    ("ultralytics.nn.tasks:yaml_model_load", ("path",)),
+    ("ultralytics.engine.model:yaml_model_load", ("path",)),
+    ("ultralytics.nn.tasks:parse_model", ("d", "ch", "verbose")),
+    ("ultralytics.nn.tasks:Index", type),
+    ("ultralytics.nn.tasks:torch_safe_load", ("weight",)),
+    ("ultralytics.models.yolo.model:YOLO.__init__", ("self", "model", "task", "verbose")),
+    ("ultralytics.models.yolo.model:YOLO.train", ("self", "trainer")),
+    # distillation adapters (distill.py) and the trainer
+    ("ultralytics.nn.modules.head:Detect", type),
+    ("ultralytics.utils.loss:v8DetectionLoss.parse_output", ("self", "preds")),
+    ("ultralytics.utils.loss:v8DetectionLoss.get_assigned_targets_and_loss", ("self", "preds", "batch")),
+    ("ultralytics.nn.tasks:BaseModel.init_criterion", ("self",)),
+    ("ultralytics.engine.trainer:BaseTrainer._setup_train", ("self",)),
+    ("ultralytics.engine.trainer:BaseTrainer.label_loss_items", ("self", "loss_items", "prefix")),
+    ("ultralytics.utils.torch_utils:ModelEMA.__init__", ("self", "model")),
+    ("ultralytics.nn.distill_model:DistillationModel", type),
+)
+
+
+def check_version(version=None):
+    """Raise ImportError unless the installed ultralytics version is in SUPPORTED."""
+    import ultralytics
+
+    version = version or ultralytics.__version__
+    parts = tuple(int(p) for p in re.findall(r"\d+", version)[:3])
+    low, high = (".".join(map(str, v)) for v in SUPPORTED)
+    if not SUPPORTED[0] <= parts < SUPPORTED[1]:
+        raise ImportError(
+            f"sdgas-ultra supports ultralytics>={low},<{high}, but ultralytics {version} is installed. "
+            f"Run: pip install 'ultralytics>={low},<{high}'"
+        )
+
+
+def _resolve(where):
+    """The object named 'module:attr.path'; raises ImportError or AttributeError."""
+    import importlib
+
+    module, _, attrs = where.partition(":")
+    obj = importlib.import_module(module)
+    for attr in attrs.split("."):
+        obj = getattr(obj, attr)
+    return obj
+
+
+def _row_problem(where, shape):
+    """What is wrong with one INTERNALS row on the installed ultralytics (str), or None."""
+    import inspect
+
+    name = where.replace(":", ".")
+    try:
+        obj = _resolve(where)
+    except (ImportError, AttributeError):
+        return f"{name}: missing"
+    if isinstance(shape, tuple):
+        try:
+            params = tuple(inspect.signature(obj).parameters)
+        except (TypeError, ValueError):
+            params = None
+        if params is None or params[: len(shape)] != shape:
+            return f"{name}: expected parameters ({', '.join(shape)}, ...), found {params}"
+    elif isinstance(shape, set):
+        if not isinstance(obj, dict) or not shape <= obj.keys():
+            return f"{name}: expected a dict with keys {sorted(shape)}"
+    elif not (isinstance(obj, type) if shape is type else isinstance(obj, shape)):
+        return f"{name}: expected a {shape.__name__}, found {type(obj).__name__}"
+    return None
+
+
+# --- behaviours: what the plugin relies on beyond names and signatures; each returns a problem (str) or None -------
+def parse_model_index_rule():
+    """parser.build_stock_row: an `Index` row outputs as many channels as its first argument, and `nn.BatchNorm2d`
+    is sized to its input. Checked by parsing a two-row model with the original parser."""
+    from ultralytics.nn import tasks
+
+    parse = getattr(tasks.parse_model, "sdgas_original", tasks.parse_model)
+    probe = {"backbone": [[-1, 1, "Index", [7, 0]], [-1, 1, "nn.BatchNorm2d", []]], "head": [], "nc": 1}
+    try:
+        channels = parse(probe, ch=3, verbose=False)[0][1].num_features
+    except Exception as e:
+        return f"ultralytics.nn.tasks.parse_model: cannot parse an Index row ({type(e).__name__}: {e})"
+    if channels != 7:
+        return "ultralytics.nn.tasks.parse_model: an Index row's output channels are no longer its first argument"
+    return None
+
+
+def setup_train_reads_distill_model():
+    """distill.BaseTrainer_setup_train: BaseTrainer._setup_train wraps the student when args.distill_model is set,
+    which is the branch the plugin hides; checked in its source."""
+    import inspect
+
+    from ultralytics.engine.trainer import BaseTrainer
+
+    if "distill_model" not in inspect.getsource(BaseTrainer._setup_train):
+        return "ultralytics.engine.trainer.BaseTrainer._setup_train: no longer reads args.distill_model"
+    return None
+
+
+def loss_keys_become_train_columns():
+    """The trainer's sd_*_loss items reach results.csv: the trainer labels each key of the criterion's loss dict as
+    'train/<key>' (BaseTrainer.label_loss_items over loss_names, which _do_train takes from that dict)."""
+    import inspect
+    from types import SimpleNamespace
+
+    from ultralytics.engine.trainer import BaseTrainer
+
+    fake = SimpleNamespace(loss_names=("box_loss", "sd_cls_loss"))
+    labels = BaseTrainer.label_loss_items(fake, {"box_loss": 1.0, "sd_cls_loss": 0.5})
+    names = BaseTrainer.label_loss_items(fake, prefix="train")
+    if labels != {"train/box_loss": 1.0, "train/sd_cls_loss": 0.5} or names != list(labels):
+        return "ultralytics.engine.trainer.BaseTrainer.label_loss_items: loss keys no longer become 'train/<key>'"
+    if "tuple(self.loss_items)" not in inspect.getsource(BaseTrainer._do_train):
+        return "ultralytics.engine.trainer.BaseTrainer._do_train: loss names no longer come from the loss dict"
+    return None
+
+
+def ema_deep_copies_the_model():
+    """The teacher stays out of the EMA: ModelEMA builds its copy with copy.deepcopy, which copies the student's
+    criterion through SelfDistillCriterion.__reduce_ex__ (the plain criterion, no teacher)."""
+    import torch
+    from ultralytics.utils.torch_utils import ModelEMA
+
+    class Marker:
+        def __reduce_ex__(self, protocol):
+            return (str, ("copied",))
+
+    model = torch.nn.Linear(1, 1)
+    model.criterion = Marker()
+    if ModelEMA(model).ema.criterion != "copied":
+        return "ultralytics.utils.torch_utils.ModelEMA: the EMA is no longer a copy.deepcopy of the model"
+    return None
+
+
+BEHAVIOURS = (
+    parse_model_index_rule,
+    setup_train_reads_distill_model,
+    loss_keys_become_train_columns,
+    ema_deep_copies_the_model,
+)
+
+
+def check_internals():
+    """Raise one ImportError naming the ultralytics version and every INTERNALS row and behaviour that fails."""
+    import ultralytics
+
+    problems = [p for p in (_row_problem(w, s) for w, s in INTERNALS) if p]
+    if not problems:  # behaviours call the internals above
+        problems = [p for p in (check() for check in BEHAVIOURS) if p]
+    if problems:
+        low, high = (".".join(map(str, v)) for v in SUPPORTED)
+        raise ImportError(
+            f"sdgas-ultra cannot run on ultralytics {ultralytics.__version__}: internals it builds on have moved or "
+            f"changed, so it refuses to activate rather than build wrong models.\n  - "
+            + "\n  - ".join(problems)
+            + f"\nInstall a supported version: pip install 'ultralytics>={low},<{high}'"
+        )

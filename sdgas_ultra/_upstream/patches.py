@@ -1,0 +1,237 @@
+# sdgas-ultra, AGPL-3.0
+"""Every patch of ultralytics, registered in PATCHES, and activate(), which applies them all or none.
+
+A patch is a function named after the upstream object it wraps; `@patch(target, ...)` registers it with the places
+the replacement is installed ("module:attr.path", copies imported by name included). It receives the original and
+returns the replacement, which keeps the original as `.sdgas_original`. tests/test_compat.py walks PATCHES, so a new
+patch is checked without editing the tests; guard.INTERNALS must list each target.
+"""
+
+import sys
+from dataclasses import dataclass
+from functools import wraps
+from pathlib import Path
+
+from .errors import ModelYAMLError, short_message
+from .files import SCALED_STEM, plugin_file
+
+
+@dataclass(frozen=True)
+class Patch:
+    """One registered patch: `make(original) -> replacement`, installed at each of `targets`."""
+
+    name: str
+    targets: tuple
+    make: object
+
+
+PATCHES = []  # in the order activate() applies them
+_state = {"active": False, "model_class": None}
+
+
+def patch(*targets):
+    """Register the decorated `make(original) -> replacement` for targets ("module:attr.path", the first is read)."""
+
+    def register(make):
+        PATCHES.append(Patch(make.__name__, targets, make))
+        return make
+
+    return register
+
+
+def _split(target):
+    """(owner object, attribute name) of 'module:attr.path'."""
+    import importlib
+
+    module, _, attrs = target.partition(":")
+    *path, attr = attrs.split(".")
+    owner = importlib.import_module(module)
+    for name in path:
+        owner = getattr(owner, name)
+    return owner, attr
+
+
+def activate(model_class):
+    """Apply every patch in PATCHES, all or none, once per process; model_class() returns the class that YOLO routes
+    SD-GASNet models and distillation runs to. Raises ImportError (unsupported ultralytics) before any patch."""
+    if _state["active"]:
+        return
+    from .guard import check_internals, check_version
+
+    check_version()
+    check_internals()
+    _state["model_class"] = model_class
+    applied = []  # (owner, attr, own value or None when inherited) to roll back
+    try:
+        for p in PATCHES:
+            original = getattr(*_split(p.targets[0]))
+            if hasattr(original, "sdgas_original"):  # patched by an earlier copy of this module (a reload)
+                continue
+            replacement = wraps(original)(p.make(original))
+            replacement.sdgas_original = original
+            for owner, attr in map(_split, p.targets):
+                applied.append((owner, attr, vars(owner).get(attr)))
+                setattr(owner, attr, replacement)
+    except BaseException:
+        for owner, attr, own in reversed(applied):
+            if own is None:
+                delattr(owner, attr)  # the class inherited it
+            else:
+                setattr(owner, attr, own)
+        raise
+    _state["active"] = True
+
+
+# --- ultralytics.cfg.check_dict_alignment ---------------------------------------------------------------------------
+@patch("ultralytics.cfg:check_dict_alignment")
+def check_dict_alignment(original):
+    """Accept the plugin's keys wherever ultralytics validates overrides (CLI, get_cfg), without adding them to the
+    default config; a misspelt `sd_` key gets the closest valid keys."""
+
+    def wrapper(base, custom, e=None, allowed_custom_keys=None):
+        from ..defaults import PLUGIN_CFG
+        from .config import check_plugin_keys
+
+        check_plugin_keys(custom)
+        return original({**PLUGIN_CFG, **base}, custom, e, allowed_custom_keys)
+
+    return wrapper
+
+
+# --- ultralytics.cfg.entrypoint (the `yolo` command; its console script binds it at import) -------------------------
+@patch("ultralytics.cfg:entrypoint")
+def entrypoint(original):
+    """`yolo ...`: a plugin error (bad model YAML, unknown scale or key, unpaired teacher, missing dataset) is printed
+    as one message on stderr with exit status 1 instead of a traceback; other errors are left as they are."""
+
+    def wrapper(*args, **kwargs):
+        try:
+            return original(*args, **kwargs)
+        except Exception as e:
+            message = short_message(e)
+            if message is None:
+                raise
+            print(message, file=sys.stderr)
+            raise SystemExit(1) from None
+
+    return wrapper
+
+
+# --- ultralytics.utils.checks.check_file (and the copy imported by name) -------------------------------------------
+@patch("ultralytics.utils.checks:check_file", "ultralytics.data.utils:check_file")
+def check_file(original):
+    """Let bare names of the plugin's YAMLs (sdgasnet.yaml, synthetic-defects.yaml) resolve like built-in ones.
+    check_yaml calls it through the module; check_det_dataset imported it by name."""
+
+    def wrapper(file, *args, **kwargs):
+        hit = plugin_file(file)
+        return str(hit) if hit else original(file, *args, **kwargs)
+
+    return wrapper
+
+
+# --- ultralytics.nn.tasks.yaml_model_load (and engine.model's copy) ------------------------------------------------
+@patch("ultralytics.nn.tasks:yaml_model_load", "ultralytics.engine.model:yaml_model_load")
+def yaml_model_load(original):
+    """Read the scale from '<name>-<scale>.yaml' (sdgasnet-n.yaml -> sdgasnet.yaml, scale n), as yolov8n.yaml does;
+    an unknown scale names the valid ones. Only names that do not exist as files are read this way."""
+
+    def wrapper(path):
+        from ultralytics.utils import LOGGER
+        from ultralytics.utils.checks import check_yaml
+
+        path = Path(path)
+        m = SCALED_STEM.match(path.stem)
+        base = m and path.with_name(m["base"] + path.suffix)
+        if m and not check_yaml(path, hard=False) and check_yaml(base, hard=False):
+            d = original(base)
+            scales = d.get("scales") or {}
+            if m["scale"] not in scales:
+                raise ModelYAMLError(
+                    f"{path}: unknown scale '{m['scale']}'; {d['yaml_file']} has scales {', '.join(scales) or 'none'}"
+                    + (f" (e.g. {m['base']}-{next(iter(scales))}{path.suffix})" if scales else "")
+                )
+            d["scale"], d["yaml_file"] = m["scale"], str(path)
+            return d
+        d = original(path)
+        if d.get("scales") and not d.get("scale") and plugin_file(path.name):  # 'sdgasnet.yaml' alone: first scale
+            d["scale"] = next(iter(d["scales"]))
+            LOGGER.info(f"{path.name}: no scale in the name, using scale '{d['scale']}'")
+        return d
+
+    return wrapper
+
+
+# --- ultralytics.nn.tasks.parse_model --------------------------------------------------------------------------------
+@patch("ultralytics.nn.tasks:parse_model")
+def parse_model(original):
+    """Build YAMLs that name plugin layers row by row (parser.py); others go to ultralytics' parser as they are.
+    DetectionModel looks it up in the module at call time."""
+
+    def wrapper(d, ch, verbose=True):
+        from ..nn import LAYERS
+        from .parser import check_rows, misspelt_plugin_layer, parse_with_plugins
+
+        if not any(isinstance(r, (list, tuple)) and len(r) == 4 and r[2] in LAYERS for r in _rows(d)):
+            error = misspelt_plugin_layer(d, LAYERS)
+            if error:
+                raise error
+            return original(d, ch, verbose)
+        return parse_with_plugins(d, ch, verbose, check_rows(d, LAYERS), LAYERS, original)
+
+    return wrapper
+
+
+def _rows(d):
+    """Backbone then head rows of model dict d."""
+    return list(d.get("backbone") or []) + list(d.get("head") or [])
+
+
+# --- ultralytics.nn.tasks.torch_safe_load ---------------------------------------------------------------------------
+@patch("ultralytics.nn.tasks:torch_safe_load")
+def torch_safe_load(original):
+    """Register the plugin's layers as torch safe globals before any checkpoint load (ULTRALYTICS_SAFE_LOAD=1);
+    load_checkpoint calls it through the module."""
+
+    def wrapper(weight, *args, **kwargs):
+        import torch
+
+        from ..nn import LAYERS
+
+        torch.serialization.add_safe_globals(list(LAYERS.values()))
+        return original(weight, *args, **kwargs)
+
+    return wrapper
+
+
+# --- ultralytics.models.yolo.model.YOLO.__init__ --------------------------------------------------------------------
+@patch("ultralytics.models.yolo.model:YOLO.__init__")
+def YOLO_init(original):
+    """Route YOLO('sdgasnet-n.yaml') and YOLO('best.pt') of an SD-GASNet to the plugin's model class, as YOLO routes
+    RT-DETR."""
+    from ultralytics.models.yolo.model import YOLO
+
+    def wrapper(self, *args, **kwargs):
+        from .parser import is_sdgasnet
+
+        original(self, *args, **kwargs)
+        if type(self) is YOLO and is_sdgasnet(getattr(self, "model", None)):
+            self.__class__ = _state["model_class"]()
+
+    return wrapper
+
+
+# --- ultralytics.models.yolo.model.YOLO.train (inherited from engine.model.Model) ----------------------------------
+@patch("ultralytics.models.yolo.model:YOLO.train")
+def YOLO_train(original):
+    """Route YOLO(...).train(self_distill=True or any sd_* key) to the plugin's model class, so `yolo train
+    model=yolov8n.yaml distill_model=t.pt sd_T=3` uses the plugin's distillation instead of ignoring the keys."""
+    from ultralytics.models.yolo.model import YOLO
+
+    def wrapper(self, *args, **kwargs):
+        if type(self) is YOLO and any(k == "self_distill" or k.startswith("sd_") for k in kwargs):
+            self.__class__ = _state["model_class"]()
+            return self.train(*args, **kwargs)
+        return original(self, *args, **kwargs)
+
+    return wrapper
