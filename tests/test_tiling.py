@@ -188,3 +188,20 @@ def test_tiling_into_a_non_empty_folder_is_refused_unless_overwrite(tmp_path):
     tiling.tile_dataset(tmp_path / "src" / "data.yaml", tmp_path / "t", SIZE, OVERLAP, overwrite=True, verbose=False)
     assert sorted(os.listdir(tmp_path / "t")) == ["data.yaml", "images", "labels"]
     assert sorted(os.listdir(tmp_path)) == ["src", "t"]
+
+
+def test_predict_tiled_cli_reports_a_source_without_images_on_stderr(tmp_path, capsys):
+    parser = argparse.ArgumentParser()
+    tiling.add_predict_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["predict-tiled", "yolov8n.yaml", str(tmp_path / "*.jpg")])  # an absolute glob
+    assert args.func(args) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"sdgas predict-tiled: error: no images found at '{tmp_path / '*.jpg'}'\n"
+
+
+def test_sources_are_a_file_a_folder_or_an_absolute_glob(tmp_path):
+    for name in ("b.png", "a.jpg", "notes.txt"):
+        (tmp_path / name).write_bytes(b"")
+    assert tiling.list_sources(tmp_path) == [tmp_path / "a.jpg", tmp_path / "b.png"]
+    assert tiling.list_sources(tmp_path / "*.png") == [tmp_path / "b.png"]
+    assert tiling.list_sources(tmp_path / "a.jpg") == [tmp_path / "a.jpg"]

@@ -17,6 +17,7 @@ never seen whole in one tile; `--full` adds a pass over the whole (downscaled) i
 from __future__ import annotations
 
 import argparse
+import glob
 import math
 import random
 from pathlib import Path
@@ -188,7 +189,7 @@ def list_sources(source):
     p = Path(source)
     if p.is_file():
         return [p]
-    files = sorted(p.iterdir()) if p.is_dir() else sorted(Path().glob(str(source)))
+    files = sorted(p.iterdir()) if p.is_dir() else sorted(map(Path, glob.glob(str(source))))
     files = [f for f in files if f.suffix.lower() in IMG_SUFFIXES]
     if not files:
         raise FileNotFoundError(f"no images found at '{source}'")
@@ -211,13 +212,14 @@ def predict_tiled(model, source, size=640, overlap=0.2, conf=0.25, iou=0.5, ios=
     from ultralytics.utils import SETTINGS
     from ultralytics.utils.files import increment_path
 
+    files = list_sources(source)  # before loading the model: a wrong SOURCE fails at once
     model = YOLO(model) if isinstance(model, (str, Path)) else model
     fn = yolo_predict_fn(model, imgsz or size, conf, iou, device)
     project = Path(project) if project else Path(SETTINGS["runs_dir"]) / "detect"
     save_dir = increment_path(project / name, exist_ok=exist_ok)
     save_dir.mkdir(parents=True, exist_ok=True)
     results = []
-    for file in list_sources(source):
+    for file in files:
         img = cv2.imread(str(file))
         if img is None:
             raise ValueError(f"cannot read image {file}")
