@@ -2,6 +2,7 @@
 """Specification of self-distillation in the ultralytics training loop (SDGASTrainer, pairing, pipeline, CLI).
 
 One tiny YOLO-format dataset (64x64 images, 2 classes) and one 1-epoch yolov8n teacher serve the whole module.
+Tests that train are marked slow.
 Also covers the distillation touches of ultralytics internals in sdgas_ultra/_upstream.py.
 """
 
@@ -97,6 +98,7 @@ def read_csv(path):
 
 
 # --- the loss terms in the training loop ----------------------------------------------------------------------------
+@pytest.mark.slow
 def test_results_csv_has_sd_columns_with_positive_values(distilled):
     header, rows = read_csv(distilled.csv)
     for col in SD_COLUMNS:
@@ -106,6 +108,7 @@ def test_results_csv_has_sd_columns_with_positive_values(distilled):
     assert "sd_cls" in distilled.progress_string() and "sd_dfl" in distilled.progress_string()
 
 
+@pytest.mark.slow
 def test_distillation_criterion_is_installed_on_the_student(distilled):
     student = unwrap_model(distilled.model)
     assert isinstance(student.criterion, SelfDistillCriterion) and student.criterion is distilled.sd_criterion
@@ -114,6 +117,7 @@ def test_distillation_criterion_is_installed_on_the_student(distilled):
 
 
 # --- the teacher stays out of the student's training state -------------------------------------------------------
+@pytest.mark.slow
 def test_teacher_is_frozen_in_eval_mode_and_unchanged(distilled, teacher):
     t = distilled.teacher
     assert not t.training and not any(p.requires_grad for p in t.parameters())
@@ -122,12 +126,14 @@ def test_teacher_is_frozen_in_eval_mode_and_unchanged(distilled, teacher):
     assert all(torch.equal(v, fresh[k]) for k, v in t.state_dict().items())
 
 
+@pytest.mark.slow
 def test_teacher_is_absent_from_the_optimizer(distilled):
     optimized = {id(p) for g in distilled.optimizer.param_groups for p in g["params"]}
     assert not optimized & {id(p) for p in distilled.teacher.parameters()}
     assert optimized == {id(p) for p in distilled.model.parameters()}
 
 
+@pytest.mark.slow
 def test_teacher_is_absent_from_the_ema(distilled):
     ema = distilled.ema.ema
     assert ema.state_dict().keys() == unwrap_model(distilled.model).state_dict().keys()
@@ -136,11 +142,13 @@ def test_teacher_is_absent_from_the_ema(distilled):
     assert not isinstance(getattr(ema, "criterion", None), SelfDistillCriterion)
 
 
+@pytest.mark.slow
 def test_a_copy_of_the_student_leaves_the_teacher_behind(distilled):
     copy = deepcopy(unwrap_model(distilled.model))  # what ModelEMA and save_model do
     assert type(copy.criterion) is v8DetectionLoss
 
 
+@pytest.mark.slow
 def test_checkpoint_holds_only_the_student(distilled, teacher):
     best = Path(distilled.best)
     ckpt = torch.load(best, map_location="cpu", weights_only=False)
@@ -151,6 +159,7 @@ def test_checkpoint_holds_only_the_student(distilled, teacher):
     assert ckpt["train_args"]["distill_model"] == str(teacher)  # kept, so resume can rebuild the teacher
 
 
+@pytest.mark.slow
 def test_best_pt_loads_in_stock_yolo(distilled):
     """A Python without the plugin (-S: no site hooks, no PYTHONPATH) loads best.pt and predicts."""
     code = (
@@ -165,6 +174,7 @@ def test_best_pt_loads_in_stock_yolo(distilled):
 
 
 # --- interfaces -------------------------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_cli_run_with_distill_model_writes_sd_columns(common, teacher, project):
     """`yolo train model=sdgasnet-n.yaml distill_model=... sd_T=3` (stock CLI entry point, plugin active)."""
     cli = "import sys, sdgas_ultra; sdgas_ultra.activate(); from ultralytics.cfg import entrypoint; entrypoint()"
@@ -178,6 +188,7 @@ def test_cli_run_with_distill_model_writes_sd_columns(common, teacher, project):
     assert "sd_T: 3.0" in (project / "cli" / "args.yaml").read_text()
 
 
+@pytest.mark.slow
 def test_sd_kl_false_falls_back_to_builtin_feature_distillation(common, teacher):
     model = YOLO("yolov8n.yaml")
     model.train(trainer=SDGASTrainer, name="feature-kd", distill_model=str(teacher), sd_kl=False, **common)
@@ -186,6 +197,7 @@ def test_sd_kl_false_falls_back_to_builtin_feature_distillation(common, teacher)
     assert model.trainer.teacher is None and model.trainer.sd_criterion is None
 
 
+@pytest.mark.slow
 def test_mismatched_teacher_fails_before_the_first_batch(common, tmp_path):
     coco = YOLO("yolov8n.yaml")  # 80 COCO classes, the dataset has 2
     coco.save(tmp_path / "coco-teacher.pt")
@@ -197,6 +209,7 @@ def test_mismatched_teacher_fails_before_the_first_batch(common, tmp_path):
     assert not batches
 
 
+@pytest.mark.slow
 def test_resume_after_an_interrupt_rebuilds_the_teacher(common, teacher):
     class Interrupt(Exception):
         pass
@@ -219,15 +232,66 @@ def test_resume_after_an_interrupt_rebuilds_the_teacher(common, teacher):
     assert len(rows) == 2 and all(float(r[header.index(SD_COLUMNS[0])]) > 0 for r in rows)
 
 
+@pytest.mark.slow
 def test_self_distill_trains_the_teacher_then_the_student(common, project):
     metrics = sdgas_ultra.SDGASModel("yolov8n.yaml").train(self_distill=True, name="born-again", **common)
     teacher_best = project / "born-again-teacher" / "weights" / "best.pt"
     assert teacher_best.exists() and metrics is not None
     header, _ = read_csv(project / "born-again" / "results.csv")
     assert all(c in header for c in SD_COLUMNS)
-    assert f"distill_model: {teacher_best}" in (project / "born-again" / "args.yaml").read_text()
+    student_args = (project / "born-again" / "args.yaml").read_text()
+    assert f"distill_model: {teacher_best}" in student_args and "\nseed: 1\n" in student_args  # its own seed
+    assert "\nseed: 0\n" in (project / "born-again-teacher" / "args.yaml").read_text()
     with pytest.raises(ValueError, match="trains its own teacher"):
         self_distill(YOLO("yolov8n.yaml"), distill_model="t.pt", **common)
+
+
+def run_user_process(cmd, cwd, timeout=900):
+    """Run a command as a user would (no pytest environment, plugin from the start-up hook); returns its output."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}  # else ultralytics acts as under test
+    env.update(YOLO_OFFLINE="1", PYTHONPATH="")
+    out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
+    text = out.stdout + out.stderr
+    assert out.returncode == 0, text[-4000:]
+    return text
+
+
+def run_args(folder):
+    return Path(folder, "args.yaml").read_text()
+
+
+@pytest.mark.slow
+def test_self_distill_runs_from_the_stock_cli_with_a_student_seed_of_its_own(tiny_data, tmp_path):
+    """`yolo train model=sdgasnet-n.yaml ... self_distill=True` (the entry point passes model= along)."""
+    yolo = Path(sys.executable).parent / "yolo"
+    settings = [f"data={tiny_data}", "epochs=1", "imgsz=64", "batch=4", "workers=0", "plots=False", "seed=3"]
+    cmd = [yolo, "train", "model=sdgasnet-n.yaml", *settings, f"project={tmp_path}", "name=sd", "self_distill=True"]
+    out = run_user_process(cmd, tmp_path)
+    assert "teacher 'sdgasnet-n.yaml' seed 3, then the student with seed 4" in out
+    teacher, student = run_args(tmp_path / "sd-teacher"), run_args(tmp_path / "sd")
+    assert "\nseed: 3\n" in teacher and "\nseed: 4\n" in student
+    assert f"distill_model: {tmp_path / 'sd-teacher' / 'weights' / 'best.pt'}" in student
+    assert "train/sd_cls_loss" in (tmp_path / "sd" / "results.csv").read_text()
+
+
+@pytest.mark.slow
+def test_self_distill_from_python_trains_a_larger_teacher_first(tiny_data, tmp_path):
+    code = (
+        "from sdgas_ultra import SDGASModel\n"
+        f"SDGASModel('sdgasnet-n.yaml').train(data={str(tiny_data)!r}, epochs=1, imgsz=64, batch=4, workers=0, "
+        f"plots=False, project={str(tmp_path)!r}, name='big', self_distill=True, sd_teacher='sdgasnet-s.yaml')\n"
+    )
+    out = run_user_process([sys.executable, "-c", code], tmp_path)
+    assert "teacher 'sdgasnet-s.yaml' seed 0, then the student with seed 1" in out
+    assert "model: sdgasnet-s.yaml" in run_args(tmp_path / "big-teacher")
+    assert "model: sdgasnet-n.yaml" in run_args(tmp_path / "big")
+    teacher, student = (tmp_path / d / "weights" / "best.pt" for d in ("big-teacher", "big"))
+    assert teacher.stat().st_size > 2 * student.stat().st_size  # s has about 3x the parameters of n
+
+
+def test_sd_teacher_without_self_distill_is_an_error():
+    with pytest.raises(ValueError, match="sd_teacher='sdgasnet-s.yaml' is the teacher that self_distill=True trains"):
+        sdgas_ultra.SDGASModel("yolov8n.yaml").train(data="x.yaml", sd_teacher="sdgasnet-s.yaml")
 
 
 # --- the teacher's numerics -----------------------------------------------------------------------------------------
