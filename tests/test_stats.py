@@ -103,3 +103,10 @@ def test_an_unreadable_image_is_named(dataset, tmp_path, capsys):
     args = parser.parse_args(["stats", str(dataset), "--out", str(tmp_path / "report")])
     assert args.func(args) == 1
     assert "c.png" in capsys.readouterr().err and not (tmp_path / "report").exists()
+
+
+@pytest.mark.parametrize("text", ["train: [a\nnames: {0: x", "- a\n- b\n"])
+def test_a_malformed_yaml_is_named(tmp_path, text):
+    (tmp_path / "bad.yaml").write_text(text)
+    with pytest.raises(ValueError, match=r"bad\.yaml: "):
+        stats.load_dataset(tmp_path / "bad.yaml")

@@ -66,7 +66,12 @@ def load_dataset(data):
     import yaml
 
     file = resolve_yaml(data)
-    cfg = yaml.safe_load(file.read_text()) or {}
+    try:
+        cfg = yaml.safe_load(file.read_text()) or {}
+    except yaml.YAMLError as e:
+        raise ValueError(f"{file}: not valid YAML ({e})") from None
+    if not isinstance(cfg, dict):
+        raise ValueError(f"{file}: expected a mapping of keys (path, train, val, names), got {type(cfg).__name__}")
     if "path" in cfg and cfg["path"]:
         root = Path(cfg["path"])
         if not root.is_absolute() and not root.exists():
