@@ -1,20 +1,23 @@
 # sdgas-ultra, AGPL-3.0
 """Start-up hook: activate sdgas-ultra whenever ultralytics is imported, in any interpreter.
 
-`sdgas_ultra.pth` in site-packages imports this module at every Python start. It must stay cheap: it imports
-nothing but `sys`, and only registers a finder. When (and only when) a program imports `ultralytics`, the finder
-lets the real import run and then calls `sdgas_ultra.activate()`, so `yolo train model=sdgasnet-n.yaml`, DDP
-workers and checkpoint loading all see the plugin without an explicit import.
+`sdgas_ultra.pth` in site-packages imports this module at every Python start. It must stay cheap: it imports only
+`sys` and `os` (both already loaded at start-up) and registers a finder. When a program imports `ultralytics` (by
+`import`, `importlib.import_module`, `python -m`, in spawned workers and DDP processes alike), the finder lets the
+real import run and then calls `sdgas_ultra.activate()`. Availability probes (`importlib.util.find_spec`) that do
+not import leave the finder in place. With SDGAS_ULTRA_DISABLE=1 nothing is registered: ultralytics stays stock and
+sdgas_ultra is not imported.
 """
 
+import os
 import sys
 
 
 class _ActivateAfter:
-    """Loader wrapper: run the real loader, then activate the plugin."""
+    """Loader wrapper: run the real loader, put it back on the module, then activate the plugin."""
 
-    def __init__(self, loader):
-        self.loader = loader
+    def __init__(self, loader, finder):
+        self.loader, self.finder = loader, finder
 
     def __getattr__(self, name):  # get_resource_reader, is_package, ... go to the real loader
         return getattr(self.loader, name)
@@ -23,7 +26,10 @@ class _ActivateAfter:
         return self.loader.create_module(spec)
 
     def exec_module(self, module):
+        module.__loader__ = module.__spec__.loader = self.loader  # no trace of the wrapper on ultralytics
         self.loader.exec_module(module)
+        if self.finder in sys.meta_path:  # ultralytics is imported: the finder's work is done
+            sys.meta_path.remove(self.finder)
         try:
             import sdgas_ultra
 
@@ -33,19 +39,31 @@ class _ActivateAfter:
 
 
 class _UltralyticsFinder:
-    """Meta-path finder that only reacts to the top-level `ultralytics` package."""
+    """Meta-path finder that only reacts to the top-level `ultralytics` package, and stays until it is executed."""
+
+    searching = False  # True while it asks the other finders (which may call back into find_spec)
 
     def find_spec(self, name, path=None, target=None):
-        if name != "ultralytics":
+        if name != "ultralytics" or self.searching:
             return None
-        sys.meta_path.remove(self)  # one shot: find the real spec with the remaining finders
         from importlib.util import find_spec
 
-        spec = find_spec(name)
+        self.searching = True
+        try:
+            spec = find_spec(name)
+        finally:
+            self.searching = False
         if spec is not None and spec.loader is not None:
-            spec.loader = _ActivateAfter(spec.loader)
+            spec.loader = _ActivateAfter(spec.loader, self)
         return spec
 
 
-if "ultralytics" not in sys.modules and not any(isinstance(f, _UltralyticsFinder) for f in sys.meta_path):
-    sys.meta_path.insert(0, _UltralyticsFinder())
+def install():
+    """Register the finder once, unless ultralytics is already imported or SDGAS_ULTRA_DISABLE is set."""
+    if os.environ.get("SDGAS_ULTRA_DISABLE", "").lower() in ("1", "true", "yes"):
+        return
+    if "ultralytics" not in sys.modules and not any(type(f).__name__ == "_UltralyticsFinder" for f in sys.meta_path):
+        sys.meta_path.insert(0, _UltralyticsFinder())
+
+
+install()
