@@ -1,64 +1,88 @@
 # sdgas-ultra, AGPL-3.0
-"""Self-distillation benchmark (issue #3): the student alone, with ultralytics' feature KD, with our enhanced KL.
+"""Self-distillation benchmark: a student alone and with three distillation recipes, paired over seeds.
 
-    python benchmarks/distill.py --data synthetic-defects.yaml --epochs 30 --imgsz 224 --model sdgasnet-n.yaml
+    python benchmarks/distill.py --epochs 40 --imgsz 192 --seeds 0 1 2 --student sdgasnet-n          # train
+    python benchmarks/distill.py --epochs 40 --imgsz 192 --teacher sdgasnet-s                          # larger teacher
+    python benchmarks/distill.py --report --epochs 40 --imgsz 192                                      # tables only
 
-Three runs of the student with the same data, seed, epochs, imgsz and batch:
-  (a) alone; (b) ultralytics' built-in feature distillation (`distill_model=`, `sd_kl=False`, weight `dis`);
-  (c) our enhanced-KL self-distillation (`distill_model=`, sd_* keys at their defaults unless --sd overrides them).
-The teacher of (b) and (c) is run (a)'s best.pt by default (born-again self-distillation: same model, same budget);
---teacher takes a checkpoint to use as it is, or a model YAML (e.g. sdgasnet-s.yaml) that is trained first with the
-same settings. Step time is the median wall time of one training step (forward, loss, backward, and the optimizer
-step when one falls due), measured inside the training loop, so data loading is not counted. The table is printed
-and written to its own section of docs/benchmarks.md. This is a benchmark, not a test.
+For each seed k in --seeds the teacher (--teacher, default the student's own model) trains with seed k, and four
+student runs train with seed k + 1, as `self_distill=True` does (the student never shares the teacher's seed):
+  (a) the student alone;
+  (b) ultralytics' built-in feature distillation (`distill_model=`, `sd_kl=False`, weight `dis`);
+  (c) our enhanced KL (`sd_mode=enhanced`, the sd_ defaults, or --sd overrides);
+  (d) the authors' YOLOv6 recipe (`sd_mode=yolov6`).
+Every run uses the accuracy protocol of benchmarks/accuracy.py (from scratch, `deterministic=True`, the same data and
+budget) and reuses its results CSV helpers: each finished run appends a row (model, seed, the settings, mAP, params,
+GFLOPs, median training-step ms, train s) to benchmarks/results/distill-<protocol>.csv, so a rerun skips it and an
+interrupted one resumes. When the teacher is the student's model, the teacher of seed k is run (a) of seed k. Step
+time is the median wall time of one training step (forward, loss, backward, optimizer step when due), measured inside
+the loop, so data loading is not counted.
 """
 
 import argparse
-import os
-import platform
+import importlib.util
+import shutil
 import statistics
-import sys
 import time
-from datetime import datetime, timezone
 from pathlib import Path
 
-os.environ.setdefault("YOLO_OFFLINE", "1")
+HERE = Path(__file__).resolve().parent
+_spec = importlib.util.spec_from_file_location("accuracy_benchmark", HERE / "accuracy.py")
+acc = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(acc)
 
-REPO = Path(__file__).resolve().parents[1]
-SECTION = "## Self-distillation (benchmarks/distill.py)"
-RUNS = {
-    "a": "student alone",
-    "b": "+ ultralytics feature KD (dis)",
-    "c": "+ enhanced-KL self-distillation",
+RECIPES = {  # row -> (model-name suffix, training keys); the teacher is added as distill_model
+    "a": ("", None),
+    "b": ("+featkd", {"sd_kl": False}),
+    "c": ("+sd", {"sd_kl": True, "sd_mode": "enhanced"}),
+    "d": ("+sd-yolov6", {"sd_kl": True, "sd_mode": "yolov6"}),
 }
+LABELS = {"a": "alone", "b": "ultralytics feature KD", "c": "enhanced KL (ours)", "d": "YOLOv6 KL (authors')"}
+MARK_BEGIN, MARK_END = "<!-- distill:begin -->", "<!-- distill:end -->"
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(
-        description=__doc__.split("\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
+    """Parse and check the command line; errors exit with a message naming the bad option."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0],
+                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--data", default="synthetic-defects.yaml", help="dataset YAML, the same for every run")
-    p.add_argument("--model", default="sdgasnet-n.yaml", help="student model YAML")
-    p.add_argument("--teacher", default=None, help="teacher .pt (used as is) or YAML (trained first); default: run (a)")
-    p.add_argument("--epochs", type=int, default=30)
-    p.add_argument("--imgsz", type=int, default=224)
+    p.add_argument("--student", default="sdgasnet-n", help="student model (YAML stem)")
+    p.add_argument("--teacher", default=None, help="teacher model (YAML stem); default: the student's model")
+    p.add_argument("--epochs", type=int, default=40)
+    p.add_argument("--imgsz", type=int, default=192)
     p.add_argument("--batch", type=int, default=16)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--optimizer", default="SGD", help="one optimizer for every run ('auto' picks by iteration count)")
-    p.add_argument("--device", default="", help="'' picks the GPU if there is one, else the CPU")
-    p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--sd", nargs="*", default=[], metavar="KEY=VALUE", help="sd_* overrides for run (c), e.g. sd_T=3")
-    p.add_argument("--project", type=Path, default=REPO / "runs" / "benchmarks" / "distill")
-    p.add_argument("--report", type=Path, default=REPO / "docs" / "benchmarks.md", help="markdown file to update")
-    p.add_argument("--no-report", action="store_true", help="print the table only")
+    p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="teacher seeds; students use seed + 1")
+    p.add_argument("--rows", default="abcd", help="which student rows to run, any of 'abcd'")
+    p.add_argument("--optimizer", default="auto", help="one optimizer for all ('auto' picks by iteration count)")
+    p.add_argument("--workers", type=int, default=0)
+    p.add_argument("--device", default="cpu", help="training device, e.g. cpu or 0")
+    p.add_argument("--fraction", type=float, default=1.0, help="fraction of the training set to use")
+    p.add_argument("--sd", nargs="*", default=[], metavar="KEY=VALUE", help="sd_ overrides for row (c), e.g. sd_T=3")
+    p.add_argument("--out", type=Path, default=Path("runs/distill"), help="run folders, one per (model, seed)")
+    p.add_argument("--results", type=Path, help="results CSV (default: benchmarks/results/distill-<protocol>.csv)")
+    p.add_argument("--report", action="store_true", help="train nothing; print the tables of the results CSV")
+    p.add_argument("--docs", type=Path, help="also rewrite the block between the distill markers of this file")
     args = p.parse_args(argv)
+    for key, low in {"epochs": 1, "imgsz": 32, "batch": 1, "workers": 0}.items():
+        if getattr(args, key) < low:
+            p.error(f"--{key} must be at least {low}, got {getattr(args, key)}")
+    if not 0 < args.fraction <= 1:
+        p.error(f"--fraction must be in (0, 1], got {args.fraction}")
+    if len(set(args.seeds)) != len(args.seeds):
+        p.error("--seeds must not repeat a seed")
+    if not args.rows or set(args.rows) - set(RECIPES):
+        p.error(f"--rows takes letters of 'abcd', got {args.rows!r}")
     args.sd = dict(parse_override(p, kv) for kv in args.sd)
-    args.project = args.project.resolve()  # ultralytics would nest a relative project under its runs_dir
+    args.teacher = args.teacher or args.student
+    args.out = args.out.resolve()  # ultralytics would nest a relative project under its runs_dir
+    pair = args.student if args.teacher == args.student else f"{args.student}-from-{args.teacher}"
+    args.results = (args.results or acc.RESULTS_DIR / f"distill-{pair}-{acc.protocol_tag(acc.settings(args))}.csv")
+    args.results = args.results.resolve()
     return args
 
 
 def parse_override(parser, text):
-    """'sd_T=3' -> ('sd_T', 3.0); values are read like the yolo CLI reads them."""
+    """'sd_T=3' -> ('sd_T', 3.0); values are read as the yolo CLI reads them."""
     from ultralytics.cfg import smart_value
 
     key, sep, value = text.partition("=")
@@ -67,8 +91,26 @@ def parse_override(parser, text):
     return key, smart_value(value)
 
 
+def plan(args):
+    """The runs in order, as (model name, seed, YAML, training keys or None, teacher (name, seed) or None)."""
+    runs = {}  # (name, seed) -> run; the teacher of seed k is run (a) of seed k when it is the student's model
+    for k in args.seeds:
+        teacher = (args.teacher, k)
+        runs.setdefault(teacher, (*teacher, f"{args.teacher}.yaml", None, None))
+        for row in args.rows:
+            keys = {**RECIPES[row][1], **args.sd} if row == "c" else RECIPES[row][1]
+            name = row_name(args, row)
+            runs.setdefault((name, k + 1), (name, k + 1, f"{args.student}.yaml", keys, teacher if keys else None))
+    return list(runs.values())
+
+
+def row_name(args, row):
+    """Model name of a student row in the results CSV, e.g. sdgasnet-n+sd, or sdgasnet-n+sd,sd_T=3 with --sd."""
+    return args.student + RECIPES[row][0] + "".join(f",{k}={v}" for k, v in args.sd.items() if row == "c")
+
+
 class StepTimer:
-    """Callbacks timing each training step from on_train_batch_start to on_train_batch_end (ms)."""
+    """Training callbacks: wall time of each step from on_train_batch_start to on_train_batch_end, in ms."""
 
     def __init__(self, warmup=5):
         self.warmup, self.times, self.t0 = warmup, [], None
@@ -89,104 +131,103 @@ class StepTimer:
             torch.cuda.synchronize(trainer.device)
 
     def median(self):
-        steps = self.times[self.warmup :] or self.times
-        return statistics.median(steps) if steps else float("nan")
+        steps = self.times[self.warmup:] or self.times
+        return round(statistics.median(steps), 2) if steps else None
 
 
-def train(model_source, name, args, **extra):
-    """Train one run; returns (mAP50, mAP50-95, median step ms, best.pt path)."""
+def train_one(yaml, seed, args, folder, keys, teacher):
+    """Train one run from scratch (distilled from the teacher's best.pt when keys are given); returns its metrics."""
     from sdgas_ultra import SDGASModel
 
-    model, timer = SDGASModel(model_source), StepTimer()
+    extra = {}
+    if keys:
+        extra = {**keys, "distill_model": str(acc.run_dir(args.out, *teacher) / "weights" / "best.pt")}
+    model, timer = SDGASModel(yaml), StepTimer()
     model.add_callback("on_train_batch_start", timer.start)
     model.add_callback("on_train_batch_end", timer.end)
-    metrics = model.train(
-        data=args.data, epochs=args.epochs, imgsz=args.imgsz, batch=args.batch, seed=args.seed,
-        optimizer=args.optimizer, device=args.device, workers=args.workers, project=str(args.project),
-        name=name, exist_ok=True, plots=False, **extra,
-    )  # fmt: skip
-    return metrics.box.map50 * 100, metrics.box.map * 100, timer.median(), Path(model.trainer.best)
+    model.train(**acc.settings(args), seed=seed, deterministic=True, pretrained=False, device=args.device,
+                plots=False, workers=args.workers, project=str(folder.parent), name=folder.name, exist_ok=True,
+                **extra)
+    return {**acc.evaluate(folder / "weights" / "best.pt", args, folder), "step_ms": timer.median()}
 
 
-def teacher_weights(args, alone_best):
-    """The teacher checkpoint: --teacher as given (.pt), trained from --teacher (YAML), or run (a)'s best.pt."""
-    if args.teacher is None:
-        return alone_best, f"run (a), born-again ({Path(args.model).stem})"
-    if args.teacher.endswith(".pt"):
-        return Path(args.teacher), args.teacher
-    *_, best = train(args.teacher, "teacher", args)
-    return best, f"{Path(args.teacher).stem}, trained with the same settings"
+def run_all(args):
+    """Train every planned run that has no row yet; a folder without a row (interrupted) is trained again."""
+    expected, todo = acc.settings(args), plan(args)
+    for i, (name, seed, yaml, keys, teacher) in enumerate(todo, 1):
+        folder, tag = acc.run_dir(args.out, name, seed), f"[{i}/{len(todo)}] {name} seed {seed}"
+        row = acc.done(acc.read_rows(args.results), name, seed, expected)
+        if row:
+            print(f"{tag}: finished earlier, skipped (mAP50 {row['map50']:.3f})")
+            continue
+        print(f"{tag}: training" + (f" from {teacher[0]} seed {teacher[1]}" if teacher else ""))
+        if folder.exists():
+            shutil.rmtree(folder)
+        t0 = time.time()
+        metrics = train_one(yaml, seed, args, folder, keys, teacher)
+        teacher_text = f"{teacher[0]} seed {teacher[1]}" if teacher else ""
+        row = {"model": name, "seed": seed, **expected, "teacher": teacher_text, **metrics,
+               "train_s": round(time.time() - t0, 1)}
+        acc.append_row(args.results, row)
+        print(f"{tag}: mAP50 {row['map50']:.3f} -> {args.results}")
 
 
-def table(results, args, teacher_desc, device):
-    """Markdown section: protocol, results, targets."""
-    a, b, c = (results[k] for k in "abc")
-
-    def ok(met):
-        return "met" if met else "NOT met"
-
-    lines = [
-        SECTION,
-        "",
-        f"Student `{args.model}`, data `{args.data}`, {args.epochs} epochs, imgsz {args.imgsz}, batch {args.batch}, "
-        f"seed {args.seed}, optimizer {args.optimizer}; teacher: {teacher_desc}. Device: {device}. "
-        f"Run {datetime.now(timezone.utc):%Y-%m-%d} with `python benchmarks/distill.py "
-        + " ".join(sys.argv[1:])
-        + "`.",
-        "",
-        "| run | mAP50 | mAP50-95 | step (ms) | step / (a) |",
-        "|---|---|---|---|---|",
-        *(
-            f"| ({k}) {RUNS[k]} | {r[0]:.1f} | {r[1]:.1f} | {r[2]:.1f} | {r[2] / a[2]:.2f}x |"
-            for k, r in results.items()
-        ),
-        "",
-        (
-            f"Targets: (c) >= (a) + 1.0 mAP50: {ok(c[0] >= a[0] + 1.0)} ({c[0] - a[0]:+.1f}); "
-            f"(c) >= (b): {ok(c[0] >= b[0])} ({c[0] - b[0]:+.1f}); "
-            f"step time (c) <= 1.6x (a): {ok(c[2] <= 1.6 * a[2])} ({c[2] / a[2]:.2f}x)."
-        ),
-        "",
-    ]
-    if args.sd:
-        lines.insert(3, f"Run (c) overrides: {', '.join(f'{k}={v}' for k, v in args.sd.items())}.")
-        lines.insert(4, "")
-    return "\n".join(lines)
+def report(rows, args):
+    """Markdown: per-seed mAP50 of each row, paired differences with 95 % Student-t intervals, step-time ratios."""
+    by = {r: {x["seed"]: x for x in rows if x["model"] == row_name(args, r)} for r in RECIPES}
+    rows_present = [r for r in RECIPES if by[r]]
+    seeds = sorted({s for r in rows_present for s in by[r]})
+    lines = [f"Student `{args.student}` (seeds {', '.join(map(str, seeds))}), teacher `{args.teacher}` (seed - 1), "
+             f"data `{args.data}`, {args.epochs} epochs from scratch, imgsz {args.imgsz}, batch {args.batch}, "
+             f"optimizer {args.optimizer}, fraction {args.fraction:g}. mAP50 of best.pt on the val split (%).", ""]
+    lines += acc.md_table(["row", *(f"seed {s}" for s in seeds), "step (ms)"],
+                          [[f"({r}) {LABELS[r]}", *(f"{100 * by[r][s]['map50']:.1f}" if s in by[r] else "–"
+                                                    for s in seeds), step_text(by[r])] for r in rows_present])
+    pairs = [(x, y) for x, y in (("b", "a"), ("c", "a"), ("d", "a"), ("c", "b"), ("c", "d")) if by[x] and by[y]]
+    body = []
+    for x, y in pairs:
+        mean, half, diffs = acc.paired({s: v["map50"] for s, v in by[x].items()},
+                                       {s: v["map50"] for s, v in by[y].items()})
+        if diffs:
+            body.append([f"({x}) − ({y})", len(diffs), acc.fmt_paired(mean, half),
+                         " ".join(f"{100 * d:+.1f}" for d in diffs), f"{100 * min(diffs):+.1f}",
+                         ratio_text(by[x], by[y])])
+    if body:
+        lines += ["", "Paired differences in mAP50 points, mean [95 % Student-t interval over seeds]:", ""]
+        lines += acc.md_table(["comparison", "seeds", "Δ mAP50", "per seed", "worst seed", "step ratio"], body)
+    return "\n".join(lines) + "\n"
 
 
-def write_section(path, text):
-    """Replace (or append) this benchmark's section of a markdown file, leaving the other sections alone."""
-    old = path.read_text() if path.exists() else "# Benchmarks\n"
-    start = old.find(SECTION)
-    if start < 0:
-        new = old.rstrip("\n") + "\n\n" + text
-    else:
-        end = old.find("\n## ", start + len(SECTION))
-        new = old[:start] + text + (old[end + 1 :] if end >= 0 else "")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(new.rstrip("\n") + "\n")
+def step_text(runs):
+    steps = [r["step_ms"] for r in runs.values() if r.get("step_ms") not in (None, "")]
+    return f"{statistics.median(map(float, steps)):.0f}" if steps else "–"
+
+
+def ratio_text(x, y):
+    """Median over common seeds of the step-time ratio x / y."""
+    ratios = [float(x[s]["step_ms"]) / float(y[s]["step_ms"]) for s in set(x) & set(y)
+              if x[s].get("step_ms") not in (None, "") and y[s].get("step_ms") not in (None, "")]
+    return f"{statistics.median(ratios):.2f}x" if ratios else "–"
+
+
+def write_docs(path, text):
+    """Replace the block between the distill markers of a Markdown file with text."""
+    doc = Path(path).read_text()
+    if MARK_BEGIN not in doc or MARK_END not in doc:
+        raise SystemExit(f"{path}: no '{MARK_BEGIN}' ... '{MARK_END}' block to rewrite")
+    head, rest = doc.split(MARK_BEGIN, 1)
+    Path(path).write_text(f"{head}{MARK_BEGIN}\n\n{text}\n{MARK_END}{rest.split(MARK_END, 1)[1]}")
 
 
 def main(argv=None):
+    """Train what is missing (unless --report), then print the report (and write it into --docs)."""
     args = parse_args(argv)
-    import torch
-
-    import sdgas_ultra
-
-    sdgas_ultra.activate()
-    results = {}
-    *results["a"], alone_best = train(args.model, "a-alone", args)
-    teacher, teacher_desc = teacher_weights(args, alone_best)
-    *results["b"], _ = train(args.model, "b-feature-kd", args, distill_model=str(teacher), sd_kl=False)
-    *results["c"], _ = train(args.model, "c-enhanced-kl", args, distill_model=str(teacher), sd_kl=True, **args.sd)
-
-    on_gpu = torch.cuda.is_available() and args.device not in {"cpu", "mps"}
-    device = torch.cuda.get_device_name() if on_gpu else f"CPU ({platform.processor() or platform.machine()})"
-    text = table(results, args, teacher_desc, device)
-    print("\n" + text)
-    if not args.no_report:
-        write_section(args.report, text)
-        print(f"written to {args.report}")
+    if not args.report:
+        run_all(args)
+    text = report(acc.read_rows(args.results), args)
+    if args.docs:
+        write_docs(args.docs, text)
+    print(text)
 
 
 if __name__ == "__main__":

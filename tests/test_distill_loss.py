@@ -174,7 +174,8 @@ def test_foreground_weights_favour_teacher_and_student_confidence_and_assigned_p
     expected = torch.tensor([sig[0], sig[1], 1.0, sig[2]])
     assert torch.allclose(ForegroundWeights("all")(t_cls, s_cls, fg)[0], expected, atol=1e-6)
     assert torch.equal(ForegroundWeights("assigned")(t_cls, s_cls, fg)[0], torch.tensor([0.0, 0.0, 1.0, 0.0]))
-    assert torch.allclose(ForegroundWeights("teacher")(t_cls, s_cls, fg)[0], torch.tensor([sig[0], sig[1], sig[0], sig[0]]))
+    teacher_only = torch.tensor([sig[0], sig[1], sig[0], sig[0]])
+    assert torch.allclose(ForegroundWeights("teacher")(t_cls, s_cls, fg)[0], teacher_only)
     assert torch.equal(ForegroundWeights(False)(t_cls, s_cls, fg), torch.ones(1, 4))
     assert torch.equal(ForegroundWeights(True)(t_cls, s_cls, fg), ForegroundWeights("all")(t_cls, s_cls, fg))
     with pytest.raises(ValueError, match="sd_fg"):
@@ -297,3 +298,20 @@ def test_yolov6_loss_is_zero_for_an_equal_student_and_finite_for_a_broken_teache
     t_cls[0, 0, 0], t_box[1, 3, 0] = float("nan"), float("-inf")
     out = YOLOv6KL(reg_max=R)(s_cls, t_cls, s_box, t_box, fg=fg)
     assert torch.isfinite(out).all() and (out > 0).all()
+
+
+# --- documentation ----------------------------------------------------------------------------------------------------
+def test_readme_lists_every_plugin_key_with_its_default():
+    from pathlib import Path
+
+    from sdgas_ultra.defaults import PLUGIN_CFG
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Self-distillation keys", 1)[1].split("\n## ", 1)[0]
+    table = {
+        cells[0].strip(" `"): cells[1].strip(" `")
+        for cells in (line.split("|")[1:] for line in section.splitlines() if line.startswith("| `"))
+    }
+    assert set(table) == set(PLUGIN_CFG)
+    for key, default in PLUGIN_CFG.items():
+        assert table[key] == str(default), f"README gives {key} default {table[key]}, defaults.py {default}"

@@ -428,3 +428,58 @@ def test_DistillationModel_student_model_unwraps_the_builtin_wrapper():
     wrapped = DistillationModel(teacher_model=teacher, student_model=student)
     assert _upstream.DistillationModel_student_model(wrapped) is student
     assert _upstream.DistillationModel_student_model(student) is student
+
+
+# --- benchmarks/distill.py ------------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def bench():
+    """The distillation benchmark script imported as a module (benchmarks/ is no package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("distill_benchmark", REPO / "benchmarks" / "distill.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_benchmark_students_take_the_seed_after_their_teachers(bench):
+    plan = [(name, seed, teacher) for name, seed, _, _, teacher in bench.plan(bench.parse_args(["--seeds", "0", "1"]))]
+    t0, t1 = ("sdgasnet-n", 0), ("sdgasnet-n", 1)
+    assert plan == [
+        ("sdgasnet-n", 0, None),  # teacher of seed 0 ...
+        ("sdgasnet-n", 1, None),  # ... then the students of seed 1; run (a) of seed 1 also teaches seed 2
+        ("sdgasnet-n+featkd", 1, t0), ("sdgasnet-n+sd", 1, t0), ("sdgasnet-n+sd-yolov6", 1, t0),
+        ("sdgasnet-n", 2, None),
+        ("sdgasnet-n+featkd", 2, t1), ("sdgasnet-n+sd", 2, t1), ("sdgasnet-n+sd-yolov6", 2, t1),
+    ]  # fmt: skip
+
+
+def test_benchmark_report_gives_paired_differences_with_student_t_intervals(bench):
+    """(c) - (a) per seed: +2, +4, +6 points; mean +4, sample sd 2, t(0.975, 2) = 4.303: 4 -+ 4.303 * 2 / sqrt(3)."""
+    args = bench.parse_args(["--seeds", "0", "1", "2"])
+    rows = [{"model": "sdgasnet-n", "seed": s, "map50": 0.50, "step_ms": "100"} for s in (1, 2, 3)]
+    rows += [{"model": "sdgasnet-n+sd", "seed": s, "map50": 0.50 + 0.02 * s, "step_ms": "130"} for s in (1, 2, 3)]
+    text = bench.report(rows, args)
+    assert "| (a) alone | 50.0 | 50.0 | 50.0 | 100 |" in text
+    assert "| (c) − (a) | 3 | +4.0 [-1.0, +9.0] | +2.0 +4.0 +6.0 | +2.0 | 1.30x |" in text
+
+
+@pytest.mark.slow
+def test_benchmark_runs_at_a_tiny_budget_and_resumes(bench, tiny_data, tmp_path, capsys):
+    argv = ["--data", str(tiny_data), "--epochs", "1", "--imgsz", "64", "--batch", "4", "--seeds", "0",
+            "--out", str(tmp_path / "runs"), "--results", str(tmp_path / "distill.csv")]  # fmt: skip
+    bench.main(argv)
+    rows = bench.acc.read_rows(tmp_path / "distill.csv")
+    runs = {(r["model"], r["seed"]): r for r in rows}
+    assert set(runs) == {("sdgasnet-n", 0), ("sdgasnet-n", 1), ("sdgasnet-n+featkd", 1), ("sdgasnet-n+sd", 1),
+                         ("sdgasnet-n+sd-yolov6", 1)}  # fmt: skip
+    sd = runs[("sdgasnet-n+sd", 1)]
+    assert sd["teacher"] == "sdgasnet-n seed 0" and float(sd["step_ms"]) > 0
+    sd_args = run_args(tmp_path / "runs" / "sdgasnet-n+sd-yolov6" / "seed1")
+    assert "sd_mode: yolov6" in sd_args and "seed: 1\n" in sd_args
+    assert "sd_kl: false" in run_args(tmp_path / "runs" / "sdgasnet-n+featkd" / "seed1")
+    capsys.readouterr()
+    bench.main(argv)  # everything is done: nothing trains again
+    out = capsys.readouterr().out
+    assert out.count("finished earlier, skipped") == 5 and "training" not in out
+    assert "(d) − (a) | 1 |" in out
