@@ -204,3 +204,38 @@ def test_distillation_trainers_start_from_stock_defaults_plus_plugin_keys():
     from ultralytics.utils import DEFAULT_CFG_DICT
 
     assert vars(_upstream.DEFAULT_CFG) == {**DEFAULT_CFG_DICT, **PLUGIN_CFG}
+
+
+def _run_args(trainer_cls, tiny_data, tmp_path, **overrides):
+    """args.yaml as a trainer writes it at start-up (checkpoints store the same vars(trainer.args) as train_args)."""
+    from ultralytics.utils import YAML
+
+    args = dict(data=str(tiny_data), epochs=1, imgsz=64, device="cpu", project=str(tmp_path), exist_ok=True)
+    trainer = trainer_cls(overrides={**args, **overrides})
+    saved = YAML.load(trainer.save_dir / "args.yaml")
+    assert saved.keys() == vars(trainer.args).keys()
+    return saved
+
+
+def test_stock_run_args_carry_no_plugin_keys(tiny_data, tmp_path):
+    from ultralytics.models.yolo.detect import DetectionTrainer
+
+    saved = _run_args(DetectionTrainer, tiny_data, tmp_path, model="yolov8n.yaml", name="stock")
+    assert saved["model"] == "yolov8n.yaml" and not set(saved) & set(PLUGIN_CFG)
+
+
+def test_sdgasnet_run_args_carry_the_plugin_defaults_and_given_keys(tiny_data, tmp_path):
+    from sdgas_ultra.distill.trainer import SDGASTrainer
+
+    saved = _run_args(SDGASTrainer, tiny_data, tmp_path, model="sdgasnet-n.yaml", name="sd", sd_dfl=0.5)
+    assert {k: saved[k] for k in PLUGIN_CFG} == {**PLUGIN_CFG, "sd_dfl": 0.5}
+
+
+def test_torch_floor_in_pyproject_has_every_torch_api_the_seam_calls():
+    """torch.serialization.add_safe_globals (torch_safe_load patch) exists since torch 2.4."""
+    import re
+    from pathlib import Path
+
+    pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
+    floor = tuple(int(x) for x in re.search(r'"torch>=([\d.]+)', pyproject).group(1).split("."))
+    assert floor >= (2, 4) and callable(torch.serialization.add_safe_globals)
