@@ -61,7 +61,7 @@ def test_entrypoint_prints_plugin_errors_in_one_line_and_exits_1(capsys):
     with pytest.raises(SystemExit) as e:
         wrapper()
     assert e.value.code == 1
-    assert capsys.readouterr().err == "sdgas-ultra: ModelYAMLError: x.yaml: head row 0: unknown module 'FGIA'\n"
+    assert capsys.readouterr().err == "yolo: error: x.yaml: head row 0: unknown module 'FGIA'\n"
 
 
 def test_entrypoint_leaves_other_errors_to_ultralytics():

@@ -32,7 +32,7 @@ def plugin_error(exc):
     return None
 
 
-def short_message(exc):
-    """One line (or a few) for a command-line user: 'sdgas-ultra: <message>' for a plugin error, else None."""
+def short_message(exc, prog):
+    """What command prog prints for exc, '<prog>: error: <message>', if exc comes from a plugin error; else None."""
     found = plugin_error(exc)
-    return None if found is None else f"sdgas-ultra: {type(found).__name__}: {found}"
+    return None if found is None else f"{prog}: error: {found}"

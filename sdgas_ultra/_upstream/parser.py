@@ -64,9 +64,10 @@ def check_rows(d, plugin_layers):
             from ultralytics.nn import tasks
 
             names = list(plugin_layers) + [k for k, v in vars(tasks).items() if isinstance(v, type)]
+            near = closest(m, names, n=2, cutoff=0.6)
+            hint = f"; did you mean {' or '.join(near)}?" if near else ""
             raise ModelYAMLError(
-                f"{where} {row!r}: unknown module '{m}' (not an ultralytics, torch.nn or sdgas layer); did you mean "
-                f"{' or '.join(closest(m, names, n=2))}?"
+                f"{where} {row!r}: unknown module '{m}' (not an ultralytics, torch.nn or sdgas layer){hint}"
             )
         froms = f if isinstance(f, list) else [f]
         if not froms or not all(isinstance(j, int) and not isinstance(j, bool) for j in froms):

@@ -108,7 +108,7 @@ def entrypoint(original):
         try:
             return original(*args, **kwargs)
         except Exception as e:
-            message = short_message(e)
+            message = short_message(e, "yolo")
             if message is None:
                 raise
             print(message, file=sys.stderr)
@@ -165,14 +165,15 @@ def yaml_model_load(original):
 # --- ultralytics.nn.tasks.parse_model --------------------------------------------------------------------------------
 @patch("ultralytics.nn.tasks:parse_model")
 def parse_model(original):
-    """Build YAMLs that name plugin layers row by row (parser.py); others go to ultralytics' parser as they are.
-    DetectionModel looks it up in the module at call time."""
+    """Build YAMLs that name plugin layers or set the plugin's `legacy:` head key row by row (parser.py); others go
+    to ultralytics' parser as they are. DetectionModel looks it up in the module at call time."""
 
     def wrapper(d, ch, verbose=True):
         from ..nn import LAYERS
         from .parser import check_rows, misspelt_plugin_layer, parse_with_plugins
 
-        if not any(isinstance(r, (list, tuple)) and len(r) == 4 and r[2] in LAYERS for r in _rows(d)):
+        plugin_rows = any(isinstance(r, (list, tuple)) and len(r) == 4 and r[2] in LAYERS for r in _rows(d))
+        if not plugin_rows and "legacy" not in d:
             error = misspelt_plugin_layer(d, LAYERS)
             if error:
                 raise error
