@@ -41,7 +41,8 @@ if [ "$want" != "$installed" ]; then
   "$PY" -m pip install -q --no-deps "ultralytics==$want"
 fi
 
-# every touch (test_upstream, test_compat) and a model build per shipped YAML
-"$PY" -m pytest -q -p no:cacheprovider tests/test_upstream.py tests/test_compat.py \
+# every patch and internal (test_upstream, test_compat), upstream's own bad-input behaviour and messages as our users
+# see them (test_upstream_bad_input, one short training run), and a model build per shipped YAML
+"$PY" -m pytest -q -p no:cacheprovider tests/test_upstream.py tests/test_compat.py tests/test_upstream_bad_input.py \
   tests/test_models.py::test_every_shipped_model_yaml_builds \
   tests/test_models.py::test_yolo_routes_sdgasnet_to_sdgasmodel_and_leaves_stock_models_alone

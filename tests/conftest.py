@@ -19,3 +19,15 @@ def tiny_data(tmp_path_factory):
     from sdgas_ultra.data.synthetic import generate
 
     return generate(tmp_path_factory.getbasetemp() / "synthetic-8-4", n_train=8, n_val=4, seed=0, imgsz=128)
+
+
+@pytest.fixture
+def no_finished_run():
+    """Checker: assert that a failed run left nothing under a folder that looks finished (a checkpoint, results.csv)."""
+    from pathlib import Path
+
+    def check(run_dir):
+        leftovers = [p for p in Path(run_dir).rglob("*") if p.suffix == ".pt" or p.name == "results.csv"]
+        assert not leftovers, f"a failed run left {leftovers}"
+
+    return check

@@ -28,6 +28,7 @@ def error_of(path):
 def test_unknown_module_is_named(tmp_path):
     msg = error_of(broken_yaml(tmp_path, lambda d: d["head"][1].__setitem__(2, "Alocate")))
     assert "broken-sdgasnet.yaml" in msg and "head row 1 (layer 11)" in msg and "unknown module 'Alocate'" in msg
+    assert "did you mean Allocate" in msg
 
 
 def test_forward_reference_is_named(tmp_path):
