@@ -313,6 +313,20 @@ def test_teacher_runs_in_fp32_outside_the_trainers_autocast():
     assert torch.isfinite(loss).all() and items["sd_cls_loss"] > 0
 
 
+def test_a_distilled_step_runs_the_student_forward_once():
+    """No second student forward: the criterion reads the student's output of the training step itself."""
+    from sdgas_ultra.distill.kl import EnhancedKL
+
+    student, teacher = detection_model().train(), detection_model().eval()
+    batch = tiny_batch(student)
+    calls = {"student": 0, "teacher": 0}
+    student.model[-1].register_forward_hook(lambda *a: calls.__setitem__("student", calls["student"] + 1))
+    teacher.model[-1].register_forward_hook(lambda *a: calls.__setitem__("teacher", calls["teacher"] + 1))
+    _upstream.BaseModel_criterion(student, lambda base: SelfDistillCriterion(base, teacher, EnhancedKL()))
+    student.loss(batch)
+    assert calls == {"student": 1, "teacher": 1}
+
+
 def Detect_scores_dtype(preds):
     return _upstream.Detect_forward_head(preds)[0].dtype
 
