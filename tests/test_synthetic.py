@@ -216,3 +216,5 @@ def test_easy_variant_is_recorded_in_marker(tmp_path):
         generate(tmp_path / "std", 2, 1, easy=True)
     # the easy image of a seed is another image than the standard one
     assert not np.array_equal(synthetic.sample(0, "train", 0)[0], synthetic.sample(0, "train", 0, easy=True)[0])
+    assert main(["synth", str(tmp_path / "cli"), "--train", "2", "--val", "1", "--easy"]) == 0
+    assert synthetic.read_marker(tmp_path / "cli")["params"] == easy
