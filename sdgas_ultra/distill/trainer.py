@@ -1,12 +1,13 @@
 # sdgas-ultra, AGPL-3.0
-"""SDGASTrainer: ultralytics' DetectionTrainer plus enhanced-KL self-distillation from a frozen teacher.
+"""SDGASTrainer: ultralytics' DetectionTrainer plus KL self-distillation from a frozen teacher.
 
 With `distill_model=teacher.pt` (and `sd_kl=True`, the default) the student's loss gains two terms,
-`sd_cls_loss` and `sd_dfl_loss` (see kl.EnhancedKL), computed inside the student's own criterion call: one student
-forward gives both the detection loss and the distillation terms, and the assigner's positives are reused for the
-foreground weights. The teacher is held by the trainer and by that criterion only, never as a submodule: it stays
-out of the optimizer, the EMA and every checkpoint, and `resume=True` rebuilds it from `distill_model`. AMP, EMA,
-schedulers, callbacks and validation are the stock ones.
+`sd_cls_loss` and `sd_dfl_loss` (kl.EnhancedKL, or yolov6.YOLOv6KL with `sd_mode=yolov6`), computed inside the
+student's own criterion call: one student forward gives both the detection loss and the distillation terms, and the
+assigner's positives are reused for the anchor weights. The teacher runs outside the trainer's autocast, in fp32.
+It is held by the trainer and by that criterion only, never as a submodule: it stays out of the optimizer, the EMA
+and every checkpoint, and `resume=True` rebuilds it from `distill_model`. AMP, EMA, schedulers, callbacks and
+validation are the stock ones.
 
 With `sd_kl=False` the stock trainer's feature distillation (ultralytics' DistillationModel) runs instead.
 Either way the teacher is checked against the student (pairing.check_pairing) before any data is loaded.
@@ -69,7 +70,7 @@ def distill_loss_from_args(args, reg_max):
 
 
 class SelfDistillCriterion:
-    """The student's detection criterion plus the enhanced-KL terms against a frozen teacher.
+    """The student's detection criterion plus the KL distillation terms against a frozen teacher.
 
     Called by the student's loss() as criterion(preds, batch) -> (loss vector * batch size, items); appends
     [sd_cls, sd_dfl] to the vector and to the items. `progress` (training progress in [0, 1]) drives the cosine
@@ -116,10 +117,10 @@ def _update_progress(trainer):
 
 
 class SDGASTrainer(DetectionTrainer):
-    """DetectionTrainer with enhanced-KL self-distillation when `distill_model` is set.
+    """DetectionTrainer with KL self-distillation (sd_mode) when `distill_model` is set.
 
     Attributes:
-        teacher (nn.Module | None): frozen teacher (enhanced-KL mode only); not part of self.model.
+        teacher (nn.Module | None): frozen teacher (KL modes, sd_kl=True); not part of self.model.
         sd_criterion (SelfDistillCriterion | None): the criterion installed on the student.
 
     Examples:
@@ -130,13 +131,13 @@ class SDGASTrainer(DetectionTrainer):
     def __init__(self, cfg=DEFAULT_CFG, overrides=None, _callbacks=None):
         super().__init__(cfg, overrides, _callbacks)
         self.teacher, self.sd_criterion, self.sd_source, self.sd_batch = None, None, None, 0
-        if self.uses_enhanced_kl:
+        if self.uses_kl:
             self.add_callback("on_train_epoch_start", _reset_batch_count)
             self.add_callback("on_train_batch_start", _update_progress)
 
     @property
-    def uses_enhanced_kl(self):
-        """True when this run distils with our enhanced KL (distill_model set and sd_kl on)."""
+    def uses_kl(self):
+        """True when this run distils with a KL loss of sd_mode (distill_model set and sd_kl on)."""
         return bool(self.sd_source or self.args.distill_model) and bool(getattr(self.args, "sd_kl", True))
 
     def setup_model(self):
@@ -152,7 +153,7 @@ class SDGASTrainer(DetectionTrainer):
                 channels=self.data.get("channels", 3),
                 teacher_name=f"'{source}'",
             )
-            self.teacher = teacher if self.uses_enhanced_kl else None  # the stock path loads its own copy
+            self.teacher = teacher if self.uses_kl else None  # the stock path loads its own copy
         return ckpt
 
     def label_loss_items(self, loss_items=None, prefix="train"):
@@ -172,7 +173,7 @@ class SDGASTrainer(DetectionTrainer):
 
     def _setup_train(self):
         """Stock setup (model, AMP, EMA, optimizer, data, resume), then the distillation criterion on the student."""
-        if not self.uses_enhanced_kl:
+        if not self.uses_kl:
             return super()._setup_train()
         self.sd_source = self.args.distill_model  # stays in self.args too: checkpoints keep it for resume
         with BaseTrainer_setup_train(self):
