@@ -48,6 +48,13 @@ def trained(workdir):
     return best
 
 
+def val_ground_truth(data):
+    """(number of val images, boxes per class id) counted from the dataset's val label files."""
+    labels = sorted((data.parent / "labels" / "val").glob("*.txt"))
+    ids = [int(line.split()[0]) for f in labels for line in f.read_text().splitlines() if line.strip()]
+    return len(list((data.parent / "images" / "val").iterdir())), [ids.count(c) for c in range(max(ids) + 1)]
+
+
 def test_unrelated_python_imports_neither_torch_nor_ultralytics():
     code = "import sys, json; print(json.dumps([m for m in ('torch', 'ultralytics', 'sdgas_ultra') if m in sys.modules]))"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
@@ -62,7 +69,9 @@ def test_yolo_train_writes_ultralytics_run_folder(trained):
 def test_yolo_val_on_trained_checkpoint(workdir, trained):
     cwd, env, data = workdir
     out = run([BIN / "yolo", "val", f"model={trained}", f"data={data}", "imgsz=64", "plots=False"], cwd, env)
-    assert "all" in out and "mAP50" in out
+    row = next(line.split() for line in out.splitlines() if line.split()[:1] == ["all"])  # all, images, boxes, P..
+    images, classes = val_ground_truth(data)
+    assert len(row) == 7 and (int(row[1]), int(row[2])) == (images, sum(classes))  # every val image and box scored
 
 
 def test_yolo_predict_on_grayscale_image(workdir, trained):
@@ -95,6 +104,7 @@ def test_python_api_trains_validates_and_predicts(workdir):
     model.train(data=str(data), epochs=1, imgsz=64, batch=4, workers=0, plots=False, project=str(cwd / "api"),
                 name="run", exist_ok=True)
     metrics = model.val(data=str(data), imgsz=64, plots=False, project=str(cwd / "api"), name="val")
-    assert 0.0 <= metrics.box.map50 <= 1.0
+    _, classes = val_ground_truth(data)
+    assert metrics.nt_per_class.tolist()[: len(classes)] == classes and sum(metrics.nt_per_class) == sum(classes)
     image = next((data.parent / "images" / "val").iterdir())
     assert len(model.predict(str(image), imgsz=64, verbose=False)) == 1
