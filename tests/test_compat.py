@@ -211,3 +211,49 @@ def test_start_up_hook_warns_and_leaves_plain_ultralytics_usable():
     r = run_python(code)
     assert r.stdout.strip() == "unpatched"
     assert "sdgas-ultra plugin not activated: sdgas-ultra supports ultralytics>=99.0.0,<99.1.0" in r.stderr
+
+
+def test_moved_setup_train_distill_branch_is_named(monkeypatch):
+    from ultralytics.engine.trainer import BaseTrainer
+
+    monkeypatch.setattr(BaseTrainer, "_setup_train", lambda self: None)  # an upstream without the branch we hide
+    assert "_setup_train: no longer reads args.distill_model" in internals_error()
+
+
+def test_loss_keys_no_longer_becoming_train_columns_is_named(monkeypatch):
+    from ultralytics.engine.trainer import BaseTrainer
+
+    def label_loss_items(self, loss_items=None, prefix="train"):  # an upstream that numbers the columns
+        names = [f"{prefix}/loss{i}" for i in range(len(self.loss_names))]
+        return names if loss_items is None else dict(zip(names, loss_items.values()))
+
+    monkeypatch.setattr(BaseTrainer, "label_loss_items", label_loss_items)
+    assert "loss keys no longer become 'train/<key>'" in internals_error()
+
+
+def test_ema_that_no_longer_deep_copies_is_named(monkeypatch):
+    from ultralytics.utils import torch_utils
+
+    original = torch_utils.ModelEMA.__init__
+
+    def shallow(self, model, decay=0.9999, tau=2000, updates=0):  # an EMA that shares the criterion object
+        original(self, model, decay, tau, updates)
+        self.ema.criterion = model.criterion
+
+    monkeypatch.setattr(torch_utils.ModelEMA, "__init__", shallow)
+    assert "the EMA is no longer a copy.deepcopy of the model" in internals_error()
+
+
+def test_the_seam_imports_nothing_of_the_plugin_above_it():
+    """One-way dependency: _upstream may import nn/ (layers) and defaults.py, never model, distill, data or cli."""
+    import ast
+
+    allowed = {"nn", "defaults"}
+    for path in sorted(Path(_upstream.__file__).parent.glob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.ImportFrom) and node.level >= 2:  # from ..x import y
+                target = (node.module or "").partition(".")[0] or {a.name for a in node.names}.pop()
+                assert target in allowed, f"{path.name} imports sdgas_ultra.{target}"
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+                assert not any(n.startswith("sdgas_ultra") for n in names), f"{path.name} imports {names}"
