@@ -130,7 +130,7 @@ class SDGASTrainer(DetectionTrainer):
 
     def __init__(self, cfg=DEFAULT_CFG, overrides=None, _callbacks=None):
         super().__init__(cfg, overrides, _callbacks)
-        self.teacher, self.sd_criterion, self.sd_source, self.sd_batch = None, None, None, 0
+        self.teacher, self.sd_loss, self.sd_criterion, self.sd_source, self.sd_batch = None, None, None, None, 0
         if self.uses_kl:
             self.add_callback("on_train_epoch_start", _reset_batch_count)
             self.add_callback("on_train_batch_start", _update_progress)
@@ -141,19 +141,22 @@ class SDGASTrainer(DetectionTrainer):
         return bool(self.sd_source or self.args.distill_model) and bool(getattr(self.args, "sd_kl", True))
 
     def setup_model(self):
-        """Build the student as usual, then load the teacher and check the pair before anything else is set up."""
+        """Build the student as usual, then load the teacher, check the pair and build the loss from the sd_ keys,
+        before any data is loaded (so a wrong teacher or key fails at once)."""
         ckpt = super().setup_model()
         source = self.sd_source or self.args.distill_model  # _setup_train hides args.distill_model in KL mode
         if source:
-            teacher = load_teacher(source)
+            teacher, student = load_teacher(source), DistillationModel_student_model(self.model)
             check_pairing(
                 teacher,
-                DistillationModel_student_model(self.model),
+                student,
                 names=self.data["names"],
                 channels=self.data.get("channels", 3),
                 teacher_name=f"'{source}'",
             )
             self.teacher = teacher if self.uses_kl else None  # the stock path loads its own copy
+            if self.uses_kl:
+                self.sd_loss = distill_loss_from_args(self.args, Detect_head(student).reg_max)
         return ckpt
 
     def label_loss_items(self, loss_items=None, prefix="train"):
@@ -179,9 +182,10 @@ class SDGASTrainer(DetectionTrainer):
         with BaseTrainer_setup_train(self):
             super()._setup_train()
         self.teacher = self.teacher.to(self.device)
-        student = unwrap_model(self.model)
-        kl = distill_loss_from_args(self.args, Detect_head(student).reg_max)
-        self.sd_criterion = BaseModel_criterion(student, lambda base: SelfDistillCriterion(base, self.teacher, kl))
+        kl = self.sd_loss
+        self.sd_criterion = BaseModel_criterion(
+            unwrap_model(self.model), lambda base: SelfDistillCriterion(base, self.teacher, kl)
+        )
         a = self.args
         extra = f", std={a.sd_std}, fg={a.sd_fg}, dist={a.sd_cls_dist}" if a.sd_mode == "enhanced" else ""
         LOGGER.info(
