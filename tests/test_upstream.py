@@ -239,3 +239,17 @@ def test_torch_floor_in_pyproject_has_every_torch_api_the_seam_calls():
     pyproject = (Path(__file__).resolve().parents[1] / "pyproject.toml").read_text()
     floor = tuple(int(x) for x in re.search(r'"torch>=([\d.]+)', pyproject).group(1).split("."))
     assert floor >= (2, 4) and callable(torch.serialization.add_safe_globals)
+
+
+@pytest.mark.parametrize("plugin_run", [True, False], ids=["sdgasnet-run", "stock-run"])
+def test_strip_optimizer_keeps_plugin_keys_of_plugin_runs_only(tmp_path, plugin_run):
+    from ultralytics.engine import trainer
+    from ultralytics.utils import torch_utils
+
+    args = {"epochs": 3, "not_a_key": 1, **({"sd_dfl": 0.5} if plugin_run else {})}
+    torch.save({"model": torch.nn.Linear(1, 1), "train_args": args, "optimizer": {}}, tmp_path / "last.pt")
+    assert trainer.strip_optimizer is torch_utils.strip_optimizer
+    trainer.strip_optimizer(tmp_path / "last.pt")
+    kept = torch.load(tmp_path / "last.pt", weights_only=False)["train_args"]
+    assert kept["epochs"] == 3 and "not_a_key" not in kept and kept["imgsz"] == 640  # upstream's stripping
+    assert {k: kept[k] for k in PLUGIN_CFG if k in kept} == ({"sd_dfl": 0.5} if plugin_run else {})

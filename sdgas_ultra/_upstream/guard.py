@@ -26,6 +26,8 @@ INTERNALS = (
     ("ultralytics.nn.tasks:Index", type),
     ("ultralytics.nn.tasks:torch_safe_load", ("weight",)),
     ("ultralytics.models.yolo.model:YOLO.__init__", ("self", "model", "task", "verbose")),
+    ("ultralytics.utils.torch_utils:strip_optimizer", ("f", "s", "updates")),
+    ("ultralytics.engine.trainer:strip_optimizer", ("f", "s", "updates")),
     ("ultralytics.models.yolo.model:YOLO.train", ("self", "trainer")),
     # distillation adapters (distill.py) and the trainer
     ("ultralytics.nn.modules.head:Detect", type),

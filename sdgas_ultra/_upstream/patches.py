@@ -205,6 +205,30 @@ def torch_safe_load(original):
     return wrapper
 
 
+# --- ultralytics.utils.torch_utils.strip_optimizer (and engine.trainer's copy) ------------------------------------
+@patch("ultralytics.utils.torch_utils:strip_optimizer", "ultralytics.engine.trainer:strip_optimizer")
+def strip_optimizer(original):
+    """Keep the plugin's keys in a finished run's train_args: upstream strips every key its defaults lack, so without
+    this best.pt of an SD-GASNet or distillation run would not record its sd_ settings. Stock runs have none."""
+
+    def wrapper(f="best.pt", s="", updates=None):
+        import torch
+        from ultralytics.utils import DEFAULT_CFG_DICT
+
+        from ..defaults import PLUGIN_CFG
+
+        try:
+            args = torch.load(f, map_location="cpu", weights_only=False).get("train_args") or {}
+        except Exception:  # upstream reports an unreadable file itself
+            args = {}
+        if set(args) & set(PLUGIN_CFG):
+            kept = {k: v for k, v in {**DEFAULT_CFG_DICT, **args}.items() if k in DEFAULT_CFG_DICT or k in PLUGIN_CFG}
+            updates = {**(updates or {}), "train_args": kept}
+        return original(f, s, updates)
+
+    return wrapper
+
+
 # --- ultralytics.models.yolo.model.YOLO.__init__ --------------------------------------------------------------------
 @patch("ultralytics.models.yolo.model:YOLO.__init__")
 def YOLO_init(original):
