@@ -298,6 +298,13 @@ def test_self_distill_from_python_trains_a_larger_teacher_first(tiny_data, tmp_p
     assert teacher.stat().st_size > 2 * student.stat().st_size  # s has about 3x the parameters of n
 
 
+def test_self_distill_checks_the_sd_keys_before_training_the_teacher(tmp_path):
+    model = YOLO("yolov8n.yaml")
+    with pytest.raises(ValueError, match="sd_fg must be one of"):
+        self_distill(model, data="never-read.yaml", sd_fg="sometimes", project=str(tmp_path))
+    assert model.trainer is None and not any(tmp_path.iterdir())  # nothing trained
+
+
 def test_sd_teacher_without_self_distill_is_an_error():
     with pytest.raises(ValueError, match="sd_teacher='sdgasnet-s.yaml' is the teacher that self_distill=True trains"):
         sdgas_ultra.SDGASModel("yolov8n.yaml").train(data="x.yaml", sd_teacher="sdgasnet-s.yaml")

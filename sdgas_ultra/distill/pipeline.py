@@ -8,6 +8,7 @@ initialisation and data order) under '<name>' with `distill_model=<teacher best.
 """
 
 from pathlib import Path
+from types import SimpleNamespace
 
 from ultralytics.utils import DEFAULT_CFG, LOGGER, colorstr
 
@@ -25,7 +26,8 @@ def self_distill(student, /, trainer=None, **kwargs):
     Returns:
         (DetMetrics | None): the student's metrics, as Model.train returns them.
     """
-    from .trainer import SDGASTrainer
+    from ..defaults import PLUGIN_CFG
+    from .trainer import SDGASTrainer, distill_loss_from_args
 
     for key in ("distill_model", "resume"):
         if kwargs.get(key):
@@ -36,6 +38,9 @@ def self_distill(student, /, trainer=None, **kwargs):
             )
     for key in ("self_distill", "model"):
         kwargs.pop(key, None)
+    sd = SimpleNamespace(**{**PLUGIN_CFG, **{k: v for k, v in kwargs.items() if k in PLUGIN_CFG}})
+    if sd.sd_kl:
+        distill_loss_from_args(sd, reg_max=16)  # a bad sd_ key fails now, not after the teacher's training
     trainer = trainer or SDGASTrainer
     name = kwargs.pop("name", None) or "train"
     seed = int(kwargs.pop("seed", None) or DEFAULT_CFG.seed)
