@@ -4,8 +4,8 @@
     python examples/onnx_export.py sdgas-demo/train/weights/best.pt   # after `bash scripts/demo.sh`
     python examples/onnx_export.py WEIGHTS --images a.png b.png
 
-Needs the export extras: pip install "sdgas-ultra[export]". The ONNX file (next to the weights) holds plain ONNX
-operators only; onnx_detect.py runs it with onnxruntime and numpy, without torch, ultralytics or this plugin.
+Needs the export extras: pip install ".[export]" (from the clone). The ONNX file, next to the weights, holds plain
+ONNX operators only; onnx_detect.py runs it with onnxruntime and numpy, without torch, ultralytics or this plugin.
 """
 
 import argparse
