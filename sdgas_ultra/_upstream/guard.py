@@ -25,6 +25,7 @@ INTERNALS = (
     ("ultralytics.nn.tasks:parse_model", ("d", "ch", "verbose")),
     ("ultralytics.nn.tasks:Index", type),
     ("ultralytics.nn.tasks:torch_safe_load", ("weight",)),
+    ("ultralytics.nn.tasks:BaseModel.load", ("self", "weights", "verbose")),
     ("ultralytics.models.yolo.model:YOLO.__init__", ("self", "model", "task", "verbose")),
     ("ultralytics.utils.torch_utils:strip_optimizer", ("f", "s", "updates")),
     ("ultralytics.engine.trainer:strip_optimizer", ("f", "s", "updates")),
@@ -107,6 +108,22 @@ def parse_model_index_rule():
     return None
 
 
+def parse_model_legacy_rule():
+    """parser.build_stock_row: a C3k2 row before a Detect row makes ultralytics build Detect's YOLO11-style
+    classification branch (a DWConv first), which is how `legacy: false` in a model YAML is honoured."""
+    from ultralytics.nn import tasks
+    from ultralytics.nn.modules import DWConv
+
+    parse = getattr(tasks.parse_model, "sdgas_original", tasks.parse_model)
+    rows = [[-1, 1, "Index", [16, 0]], [-1, 1, "C3k2", [8, False]], [[0], 1, "Detect", [2]]]
+    try:
+        head = parse({"backbone": rows, "head": [], "nc": 2}, ch=3, verbose=False)[0][2]
+        light = isinstance(head.cv3[0][0][0], DWConv)
+    except Exception as e:
+        return f"ultralytics.nn.tasks.parse_model: cannot parse a C3k2 + Detect probe ({type(e).__name__}: {e})"
+    return None if light else "ultralytics.nn.tasks.parse_model: a C3k2 row no longer gives Detect the light branch"
+
+
 def setup_train_reads_distill_model():
     """distill.BaseTrainer_setup_train: BaseTrainer._setup_train wraps the student when args.distill_model is set,
     which is the branch the plugin hides; checked in its source."""
@@ -156,6 +173,7 @@ def ema_deep_copies_the_model():
 
 BEHAVIOURS = (
     parse_model_index_rule,
+    parse_model_legacy_rule,
     setup_train_reads_distill_model,
     loss_keys_become_train_columns,
     ema_deep_copies_the_model,

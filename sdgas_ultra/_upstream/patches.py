@@ -205,6 +205,38 @@ def torch_safe_load(original):
     return wrapper
 
 
+# --- ultralytics.nn.tasks.BaseModel.load (pretrained=..., DetectionModel inherits it) -------------------------------
+@patch("ultralytics.nn.tasks:BaseModel.load")
+def BaseModel_load(original):
+    """Weights loaded into an SD-GASNet model (`pretrained=yolov8n.pt`) keep its own Detect classification branch.
+
+    When the class counts differ, upstream replaces the branch with the source's to transfer its hidden layers: from a
+    YOLOv8 checkpoint that would turn the light YOLO11-style branch of sdgasnet.yaml back into YOLOv8's heavier one.
+    Logs how many backbone tensors were transferred."""
+
+    def wrapper(self, weights, verbose=True):
+        from .parser import is_sdgasnet
+
+        head = self.model[-1] if is_sdgasnet(self) else None
+        own = getattr(head, "cv3", None)
+        result = original(self, weights, verbose)
+        if own is None:
+            return result
+        if head.cv3 is not own and type(head.cv3[0][0]) is not type(own[0][0]):
+            head.cv3 = own  # the source's branch has another structure: keep ours, freshly initialised
+        if verbose:
+            from ultralytics.utils import LOGGER
+
+            source = (weights.get("ema") or weights["model"]) if isinstance(weights, dict) else weights
+            src, n = source.state_dict(), len(self.yaml.get("backbone") or [])
+            keys = [k for k in self.state_dict() if k.split(".")[1].isdigit() and int(k.split(".")[1]) < n]
+            hits = sum(_transfers(k, src, self.state_dict()) for k in keys)
+            LOGGER.info(f"sdgas-ultra: {hits}/{len(keys)} backbone tensors (layers 0-{n - 1}) transferred")
+        return result
+
+    return wrapper
+
+
 # --- ultralytics.utils.torch_utils.strip_optimizer (and engine.trainer's copy) ------------------------------------
 @patch("ultralytics.utils.torch_utils:strip_optimizer", "ultralytics.engine.trainer:strip_optimizer")
 def strip_optimizer(original):
@@ -227,6 +259,15 @@ def strip_optimizer(original):
         return original(f, s, updates)
 
     return wrapper
+
+
+def _transfers(key, src, dst):
+    """True if upstream's load fills dst[key] from src: same name and shape, or the first conv with other input
+    channels (upstream sums or slices its filters, e.g. for grayscale data)."""
+    if key not in src:
+        return False
+    a, b = src[key].shape, dst[key].shape
+    return a == b or (key == "model.0.conv.weight" and (a[0], *a[2:]) == (b[0], *b[2:]))
 
 
 # --- ultralytics.models.yolo.model.YOLO.__init__ --------------------------------------------------------------------
