@@ -129,16 +129,21 @@ def read_rows(path):
 
 
 def append_row(path, row):
-    """Append one run's row; the header is the union of columns, so a new class column rewrites the file (atomically)."""
-    rows = read_rows(path) + [row]
-    columns = list(dict.fromkeys(k for r in rows for k in r))
-    tmp = Path(path).with_suffix(".csv.tmp")
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, columns, restval="")
-        w.writeheader()
-        w.writerows(rows)
-    tmp.replace(path)
+    """Append one run's row; the header is the union of columns, so the file is rewritten (atomically, and under a
+    lock, so that benchmark processes running side by side never drop each other's rows)."""
+    import fcntl
+
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    with open(Path(path).with_suffix(".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        rows = read_rows(path) + [row]
+        columns = list(dict.fromkeys(k for r in rows for k in r))
+        tmp = Path(path).with_suffix(".csv.tmp")
+        with open(tmp, "w", newline="") as f:
+            w = csv.DictWriter(f, columns, restval="")
+            w.writeheader()
+            w.writerows(rows)
+        tmp.replace(path)
 
 
 def done(rows, model, seed, expected):
