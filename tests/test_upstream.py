@@ -64,11 +64,24 @@ def test_entrypoint_prints_plugin_errors_in_one_line_and_exits_1(capsys):
     assert capsys.readouterr().err == "yolo: error: x.yaml: head row 0: unknown module 'FGIA'\n"
 
 
-def test_entrypoint_leaves_other_errors_to_ultralytics():
-    def failing(debug=""):
-        raise KeyError("not ours")
+def test_entrypoint_shortens_value_errors_raised_by_plugin_code(capsys):
+    from sdgas_ultra.nn import CS
 
-    with pytest.raises(KeyError, match="not ours"):
+    def failing(debug=""):
+        CS.parse([24, 16], ["channel"], None)  # raises ValueError in sdgas_ultra/nn/cs.py
+
+    with pytest.raises(SystemExit):
+        patches.entrypoint(failing)()
+    err = capsys.readouterr().err
+    assert err.startswith("yolo: error: ") and "equal width" in err and len(err.splitlines()) == 1
+
+
+@pytest.mark.parametrize("error", [KeyError("not ours"), ValueError("raised outside the plugin")])
+def test_entrypoint_leaves_other_errors_to_ultralytics(error):
+    def failing(debug=""):
+        raise error
+
+    with pytest.raises(type(error), match=str(error.args[0])):
         patches.entrypoint(failing)()
 
 

@@ -18,15 +18,30 @@ def closest(name, choices, n=3, cutoff=0.0):
     return [by_lower[c] for c in get_close_matches(name.lower(), list(by_lower), n=n, cutoff=cutoff)]
 
 
-def plugin_error(exc):
-    """The first exception in exc's chain (exc, its cause or context, ...) raised by sdgas-ultra's own code, or None.
+USER_ERRORS = (ValueError, OSError)  # what the plugin raises for bad input (as sdgas_ultra/data/errors.py)
 
-    Upstream often re-raises as RuntimeError(...) from the original; the plugin's message is the useful one.
+
+def _ours(exc):
+    """True if exc is of a plugin error type, or a ValueError/OSError raised by a line of the plugin's code."""
+    if type(exc).__module__.partition(".")[0] == "sdgas_ultra":
+        return True
+    tb = exc.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    raised_in = tb.tb_frame.f_globals.get("__name__", "") if tb is not None else ""
+    return isinstance(exc, USER_ERRORS) and raised_in.partition(".")[0] == "sdgas_ultra"
+
+
+def plugin_error(exc):
+    """The first exception in exc's chain (exc, its cause or context, ...) that is the plugin's own, or None.
+
+    Upstream often re-raises as RuntimeError(...) from the original; the plugin's message is the useful one. Other
+    exceptions (upstream's, and bugs, which keep their traceback) give None.
     """
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
-        if type(exc).__module__.partition(".")[0] == "sdgas_ultra":
+        if _ours(exc):
             return exc
         exc = exc.__cause__ or exc.__context__
     return None
