@@ -28,14 +28,13 @@ RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BASELINES = ("yolov8n", "yolo11n", "yolo26n")
 # ablation ladder, one change per step; a0 is the YOLOv8n network, the last step is sdgasnet-n
 LADDER = ("sdgas-a0-pan-n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-fgpem-n", "sdgas-a4-cs-n", "sdgasnet-n")
-# benchmark name -> model YAML; every model is built from scratch, no weights are downloaded
-MODELS = {**{m: f"{m}.yaml" for m in BASELINES + LADDER}, "sdgasnet-n+sd": "sdgasnet-n.yaml"}
-TEACHERS = {"sdgasnet-n+sd": "sdgasnet-n"}  # distilled model -> model whose run of the same seed is its teacher
+# benchmark name -> model YAML; every model is built from scratch, no weights are downloaded. Self-distillation has
+# its own benchmark (benchmarks/distill.py): its student must not share the teacher's seed.
+MODELS = {m: f"{m}.yaml" for m in BASELINES + LADDER}
 # (model, reference): reported as model minus reference, paired over the seeds both have
 COMPARISONS = (
     *(("sdgasnet-n", b) for b in BASELINES),
     *zip(LADDER[1:], LADDER[:-1]),
-    ("sdgasnet-n+sd", "sdgasnet-n"),
 )
 SETTINGS = ("data", "epochs", "imgsz", "batch", "optimizer", "fraction")
 MARK_BEGIN, MARK_END = "<!-- accuracy:begin -->", "<!-- accuracy:end -->"
@@ -95,16 +94,6 @@ def protocol_tag(s):
     """Short file-name tag of a protocol, e.g. synthetic-defects-e40-i192 (-f0.5 when a fraction is used)."""
     tag = f"{Path(str(s['data'])).stem}-e{s['epochs']}-i{s['imgsz']}"
     return tag + (f"-f{s['fraction']:g}" if float(s["fraction"]) < 1 else "")
-
-
-def with_teachers(models):
-    """The models in run order: each teacher (added if not requested) right before the first model it teaches."""
-    order = []
-    for model in models:
-        for name in (TEACHERS.get(model), model):
-            if name and name not in order:
-                order.append(name)
-    return order
 
 
 def run_dir(out, model, seed):
@@ -174,12 +163,9 @@ def train_one(model, seed, args, folder):
     """Train one run from scratch and re-validate its best.pt; returns its metrics and model size."""
     from sdgas_ultra import SDGASModel
 
-    extra = {}
-    if model in TEACHERS:
-        extra["distill_model"] = str(run_dir(args.out, TEACHERS[model], seed) / "weights" / "best.pt")
     yolo = SDGASModel(MODELS[model])
     yolo.train(**settings(args), seed=seed, deterministic=True, pretrained=False, device=args.device, plots=False,
-               workers=args.workers, project=str(folder.parent), name=folder.name, exist_ok=True, **extra)
+               workers=args.workers, project=str(folder.parent), name=folder.name, exist_ok=True)
     return evaluate(folder / "weights" / "best.pt", args, folder)
 
 
@@ -200,8 +186,8 @@ def evaluate(weights, args, folder):
 
 def run_all(args):
     """Train every (model, seed) run that has no row yet, seed by seed (each seed completes a paired set)."""
-    expected, order = settings(args), with_teachers(args.models)
-    todo = [(model, seed) for seed in args.seeds for model in order]
+    expected = settings(args)
+    todo = [(model, seed) for seed in args.seeds for model in args.models]
     start = time.time()
     for k, (model, seed) in enumerate(todo, 1):
         folder, tag = run_dir(args.out, model, seed), f"[{k}/{len(todo)}] {model} seed {seed}"
