@@ -36,6 +36,14 @@ from .patches import (
     yaml_model_load,
 )
 
+__all__ = (  # also _build_stock_row, _parse_with_plugins: the names before the split
+    "BaseModel_criterion", "BaseTrainer_setup_train", "Detect_forward_head", "Detect_head",
+    "DistillationModel_student_model", "v8DetectionLoss_get_assigned_targets_and_loss", "ModelYAMLError",
+    "UnknownKeyError", "short_message", "CFG_DIR", "PACKAGE_DIR", "SCALED_STEM", "plugin_file", "BEHAVIOURS",
+    "INTERNALS", "SUPPORTED", "check_internals", "check_version", "build_stock_row", "check_rows", "is_sdgasnet",
+    "parse_with_plugins", "PATCHES", "YOLO_init", "YOLO_train", "activate", "check_dict_alignment", "check_file",
+    "entrypoint", "parse_model", "torch_safe_load", "yaml_model_load", "DEFAULT_CFG",
+)
 _build_stock_row, _parse_with_plugins = build_stock_row, parse_with_plugins  # names before the split
 
 
