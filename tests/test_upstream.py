@@ -37,9 +37,9 @@ def test_check_dict_alignment_accepts_plugin_keys_without_adding_them_to_the_def
 def test_check_dict_alignment_still_refuses_unknown_stock_keys():
     from ultralytics.cfg import get_cfg
 
-    with pytest.raises(SyntaxError, match="'epoch' is not a valid YOLO argument") as e:
+    with pytest.raises(SyntaxError, match="is not a valid YOLO argument") as e:  # older releases colour the key
         get_cfg(overrides={"epoch": 3})
-    assert not isinstance(e.value, UnknownKeyError)
+    assert "epoch" in str(e.value) and not isinstance(e.value, UnknownKeyError)
 
 
 def test_misspelt_sd_key_names_the_closest_plugin_keys():
