@@ -145,6 +145,7 @@ dist.all_gather(both[1], grads)
 if rank == 0:
     print("PARAMS_EQUAL", torch.equal(*both[0]), "GRADS_EQUAL", torch.allclose(*both[1]))
     print("GRADS_NONZERO", bool(grads.abs().sum() > 0))
+dist.barrier()  # both ranks done before gloo shuts down (its teardown can abort a rank still in flight)
 dist.destroy_process_group()
 """
 
