@@ -17,7 +17,6 @@ accuracy markers of that Markdown file. `--device 0` runs the same protocol on a
 
 import argparse
 import csv
-import json
 import math
 import shutil
 import statistics
@@ -146,18 +145,6 @@ def done(rows, model, seed, expected):
     return None
 
 
-def read_legacy(folder, expected):
-    """Metrics from the result.json that the previous version of this script wrote, if its settings match."""
-    path = Path(folder) / "result.json"
-    if not path.is_file():
-        return None
-    old = json.loads(path.read_text())
-    if {k: old["settings"].get(k) for k in SETTINGS} != expected:
-        return None
-    ap50 = {f"ap50:{c}": v for c, v in old["ap50"].items()}
-    return {k: old[k] for k in ("map50", "map50_95", "params", "gflops640")} | ap50 | {"train_s": old["train_s"]}
-
-
 # ---------------------------------------------------------------------------------------------- training
 def train_one(model, seed, args, folder):
     """Train one run from scratch and re-validate its best.pt; returns its metrics and model size."""
@@ -195,17 +182,13 @@ def run_all(args):
         if row:
             print(f"{tag}: finished earlier, skipped (mAP50 {row['map50']:.3f})")
             continue
-        legacy = read_legacy(folder, expected)
-        if legacy:
-            row = {"model": model, "seed": seed, **expected, **legacy}
-        else:
-            print(f"{tag}: training")
-            if folder.exists():
-                print(f"  removing unfinished run {folder}")
-                shutil.rmtree(folder)
-            t0 = time.time()
-            metrics = train_one(model, seed, args, folder)
-            row = {"model": model, "seed": seed, **expected, **metrics, "train_s": round(time.time() - t0, 1)}
+        print(f"{tag}: training")
+        if folder.exists():
+            print(f"  removing unfinished run {folder}")
+            shutil.rmtree(folder)
+        t0 = time.time()
+        metrics = train_one(model, seed, args, folder)
+        row = {"model": model, "seed": seed, **expected, **metrics, "train_s": round(time.time() - t0, 1)}
         append_row(args.results, row)
         print(f"{tag}: mAP50 {row['map50']:.3f} -> {args.results} (elapsed {time.time() - start:.0f} s)")
 
