@@ -68,6 +68,27 @@ def test_mfa_pools_finer_and_upsamples_coarser_levels():
     assert torch.allclose(y[0, 0], torch.full((4, 4), 2.0)) and torch.allclose(y[0, 2], torch.full((4, 4), 5.0))
 
 
+@pytest.mark.parametrize("down, expected", [("avg", 0.5), ("max", 1.0)])
+def test_mfa_down_pooling_of_a_one_pixel_line(down, expected):
+    """A vertical 1-px line in a stride-4 map, pooled 2x2 onto the stride-8 grid: each window holds 2 of 4 ones."""
+    fine = torch.zeros(1, 1, 8, 8)
+    fine[..., 5] = 1.0  # column 5 falls in the third 2-column window
+    y = MFA(ref=1, down=down)([fine, torch.zeros(1, 1, 4, 4)])
+    assert torch.allclose(y[0, 0, :, 2], torch.full((4,), expected))
+    assert y[0, 0, :, [0, 1, 3]].abs().max() == 0
+
+
+@pytest.mark.parametrize("size", [(100, 100), (64, 96)])
+def test_mfa_max_pooling_handles_inexact_sizes(size):
+    xs = [torch.randn(1, 2, size[0] // 4 + 1, size[1] // 4), torch.randn(1, 3, size[0] // 8, size[1] // 8)]
+    assert MFA(ref=1, down="max")(xs).shape == (1, 5, size[0] // 8, size[1] // 8)
+
+
+def test_mfa_rejects_an_unknown_pooling():
+    with pytest.raises(ValueError, match="down must be 'avg' or 'max', got 'median'"):
+        MFA(ref=1, down="median")
+
+
 def test_mfa_handles_sizes_that_are_not_exact_multiples():
     y = MFA(ref=1)([torch.randn(1, 2, 25, 25), torch.randn(1, 3, 13, 13), torch.randn(1, 4, 7, 7)])
     assert y.shape == (1, 9, 13, 13)
@@ -83,9 +104,9 @@ def test_fgpem_keeps_shape_and_trains(size):
 
 
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("fgpem", [True, False])
-def test_figa_gathers_to_reference_stride(size, fgpem):
-    m = FIGA([8, 16, 24, 32], 40, n=1, ratio=0.25, ref=2, fgpem=fgpem)
+@pytest.mark.parametrize("fgpem, down", [(True, "avg"), (False, "avg"), (True, "max")])
+def test_figa_gathers_to_reference_stride(size, fgpem, down):
+    m = FIGA([8, 16, 24, 32], 40, n=1, ratio=0.25, ref=2, fgpem=fgpem, down=down)
     y = m(pyramid(*size))
     assert y.shape == (2, 40, size[0] // 16, size[1] // 16)
     assert_all_grads(m, y)

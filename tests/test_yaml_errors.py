@@ -54,6 +54,11 @@ def test_wrong_arguments_are_named(tmp_path):
     assert "head row 0 (layer 10)" in msg and "FIGA" in msg
 
 
+def test_unknown_figa_pooling_is_named(tmp_path):
+    msg = error_of(broken_yaml(tmp_path, lambda d: d["head"][0].__setitem__(3, [512, 1, 0.25, 2, True, "mean"])))
+    assert "head row 0 (layer 10)" in msg and "FIGA" in msg and "down must be 'avg' or 'max', got 'mean'" in msg
+
+
 def test_wrong_number_of_inputs_is_named(tmp_path):
     msg = error_of(broken_yaml(tmp_path, lambda d: d["head"][1].__setitem__(0, 4)))
     assert "head row 1 (layer 11)" in msg and "Allocate" in msg

@@ -5,14 +5,15 @@ Gather: MFA aligns all backbone levels to the reference level; a 1x1 Conv fuses 
 a C2f block refines it into one global map. Allocate: each pyramid level receives that global map by injection,
   out = Conv(local) * sigmoid(Conv(global)) + Conv(global),
 with the global map resized to the level (as in Gold-YOLO's inject). Where the paper is silent (fusion block, the
-injection formula) we follow Gold-YOLO; `fgpem=False` gives the "FIGA without FGPEM" ablation step.
+injection formula) we follow Gold-YOLO; `fgpem=False` gives the "FIGA without FGPEM" ablation step, `down` is MFA's
+pooling of the finer levels ('avg' or 'max').
 """
 
 from torch import nn
 from ultralytics.nn.modules import C2f, Conv
 
 from .fgpem import FGPEM
-from .mfa import MFA, check_ref
+from .mfa import MFA, check_down, check_ref
 from .registry import expect_inputs, register
 from .resize import resize_to
 
@@ -21,9 +22,9 @@ from .resize import resize_to
 class FIGA(nn.Module):
     """Gather [P2..P5] (strides 4..32) into one enhanced global map (B, c2, H_ref, W_ref) at the reference stride."""
 
-    def __init__(self, c1, c2, n=1, ratio=0.25, ref=2, fgpem=True):
+    def __init__(self, c1, c2, n=1, ratio=0.25, ref=2, fgpem=True, down="avg"):
         super().__init__()
-        self.align = MFA(ref)
+        self.align = MFA(ref, down)
         self.fuse = Conv(sum(c1), c2, 1)
         self.enhance = FGPEM(c2, ratio) if fgpem else nn.Identity()
         self.refine = C2f(c2, c2, n)
@@ -33,10 +34,12 @@ class FIGA(nn.Module):
 
     @classmethod
     def parse(cls, c_in, args, scale):
-        """YAML: [[P2, P3, P4, P5], 1, FIGA, [c2, n, ratio, ref, fgpem]] -> channels scale.ch(c2)."""
+        """YAML: [[P2, P3, P4, P5], 1, FIGA, [c2, n, ratio, ref, fgpem, down]] -> channels scale.ch(c2)."""
         expect_inputs(c_in, at_least=2)
         c2, n, *rest = args
         check_ref(rest[1] if len(rest) > 1 else 2, c_in)
+        if len(rest) > 3:
+            check_down(rest[3])
         return [c_in, scale.ch(c2), scale.n(n), *rest], scale.ch(c2)
 
 

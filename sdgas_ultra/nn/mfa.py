@@ -4,6 +4,8 @@
 Brings every pyramid level to the size of one reference level and concatenates them on channels: finer levels are
 average-pooled, coarser ones bilinearly upsampled, as the paper states. Our reading: the reference is chosen by
 position in the input list (default 2, the stride-16 map of [P2, P3, P4, P5], as in Gold-YOLO's low-stage gather).
+`down="max"` max-pools the finer levels instead: a 1-3 px scratch at stride 4 keeps its peak, where a 4x4 mean
+divides it by up to 4 before FGPEM's frequency split.
 """
 
 import torch
@@ -17,19 +19,22 @@ from .resize import resize_to
 class MFA(nn.Module):
     """Align a list of maps [(B, c_i, H_i, W_i)] to the size of xs[ref] -> (B, sum c_i, H_ref, W_ref). No weights."""
 
-    def __init__(self, ref=2):
+    def __init__(self, ref=2, down="avg"):
         super().__init__()
-        self.ref = ref
+        check_down(down)
+        self.ref, self.down = ref, down
 
     def forward(self, xs):
         size = xs[self.ref].shape[-2:]
-        return torch.cat([resize_to(x, size) for x in xs], 1)
+        return torch.cat([resize_to(x, size, self.down) for x in xs], 1)
 
     @classmethod
     def parse(cls, c_in, args, scale):
-        """YAML: [[P2, P3, P4, P5], 1, MFA, [ref]] -> channels sum(c_in)."""
+        """YAML: [[P2, P3, P4, P5], 1, MFA, [ref, down]] -> channels sum(c_in)."""
         expect_inputs(c_in, at_least=2)
         check_ref(args[0] if args else 2, c_in)
+        if len(args) > 1:
+            check_down(args[1])
         return list(args), sum(c_in)
 
 
@@ -37,3 +42,9 @@ def check_ref(ref, c_in):
     """Raise ValueError unless ref indexes the row's input list."""
     if not isinstance(ref, int) or not -len(c_in) <= ref < len(c_in):
         raise ValueError(f"reference level {ref!r} is not a position in the 'from' list of {len(c_in)} layers")
+
+
+def check_down(down):
+    """Raise ValueError unless down names a pooling of the finer levels."""
+    if down not in ("avg", "max"):
+        raise ValueError(f"down must be 'avg' or 'max', got {down!r}")

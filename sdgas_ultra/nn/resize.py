@@ -1,14 +1,15 @@
 # sdgas-ultra, AGPL-3.0
-"""Resizing a feature map to another level's size: average pooling down, bilinear interpolation up."""
+"""Resizing a feature map to another level's size: average (or max) pooling down, bilinear interpolation up."""
 
 import torch.nn.functional as F
 
 
-def resize_to(x, size):
+def resize_to(x, size, down="avg"):
     """Resize x (B, C, h, w) to size (H, W).
 
-    Finer maps are average-pooled: with an exact integer factor (the usual case, imgsz a multiple of the stride) by
-    `avg_pool2d`, which exports everywhere; otherwise adaptively. Coarser maps are upsampled bilinearly.
+    Finer maps are pooled, by their mean (`down="avg"`) or their maximum (`down="max"`, which keeps a 1-pixel peak
+    at full height): with an exact integer factor (the usual case, imgsz a multiple of the stride) by `avg_pool2d` /
+    `max_pool2d`, which export everywhere; otherwise adaptively. Coarser maps are upsampled bilinearly.
     """
     h, w = x.shape[-2:]
     H, W = size
@@ -19,6 +20,7 @@ def resize_to(x, size):
             # int(): a pooling kernel must be a constant in an exported graph (with dynamic axes the traced sizes are
             # symbolic). The factor is the ratio of two strides, the same for every input size that is a multiple
             # of the largest stride, which is what YOLO predictors feed a dynamic model.
-            return F.avg_pool2d(x, (int(h // H), int(w // W)))
-        return F.adaptive_avg_pool2d(x, (H, W))
+            pool = F.max_pool2d if down == "max" else F.avg_pool2d
+            return pool(x, (int(h // H), int(w // W)))
+        return (F.adaptive_max_pool2d if down == "max" else F.adaptive_avg_pool2d)(x, (H, W))
     return F.interpolate(x, size=(H, W), mode="bilinear", align_corners=False)
