@@ -84,6 +84,16 @@ def test_mfa_max_pooling_handles_inexact_sizes(size):
     assert MFA(ref=1, down="max")(xs).shape == (1, 5, size[0] // 8, size[1] // 8)
 
 
+def test_mfa_pickled_before_down_existed_still_averages():
+    """A 0.2.0 checkpoint holds MFA objects whose __dict__ has no 'down'."""
+    old = MFA(ref=1)
+    del old.__dict__["down"]
+    fine = torch.zeros(1, 1, 8, 8)
+    fine[..., 5] = 1.0
+    y = old([fine, torch.zeros(1, 1, 4, 4)])
+    assert torch.allclose(y[0, 0, :, 2], torch.full((4,), 0.5))
+
+
 def test_mfa_rejects_an_unknown_pooling():
     with pytest.raises(ValueError, match="down must be 'avg' or 'max', got 'median'"):
         MFA(ref=1, down="median")

@@ -19,6 +19,8 @@ from .resize import resize_to
 class MFA(nn.Module):
     """Align a list of maps [(B, c_i, H_i, W_i)] to the size of xs[ref] -> (B, sum c_i, H_ref, W_ref). No weights."""
 
+    down = "avg"  # class default: checkpoints pickled before `down` existed (0.2.0) load and keep averaging
+
     def __init__(self, ref=2, down="avg"):
         super().__init__()
         check_down(down)
