@@ -72,10 +72,15 @@ class TemperedKL(nn.Module):
         self.T = float(T)
 
     def forward(self, s, t, dim=-1):
-        """s, t: logits of equal shape; returns the KL summed over `dim` (that dim removed), fp32."""
-        log_ps = F.log_softmax(s.float() * (1 / self.T), dim=dim)
-        log_pt = F.log_softmax(t.float() * (1 / self.T), dim=dim)
-        return F.kl_div(log_ps, log_pt, reduction="none", log_target=True).sum(dim) * self.T**2
+        """s, t: logits of equal shape; returns the KL summed over `dim` (that dim removed), fp32.
+
+        Computed in float64: at high T (YOLOv6's 20) both distributions are nearly uniform, the KL of an anchor is
+        ~1e-9, and fp32 rounding of the log-probabilities made 40 % of them negative. (MPS has no float64: fp32.)
+        """
+        dtype = torch.float32 if s.device.type == "mps" else torch.float64
+        log_ps = F.log_softmax(s.to(dtype) * (1 / self.T), dim=dim)
+        log_pt = F.log_softmax(t.to(dtype) * (1 / self.T), dim=dim)
+        return (F.kl_div(log_ps, log_pt, reduction="none", log_target=True).sum(dim) * self.T**2).float()
 
 
 class TemperedBernoulliKL(TemperedKL):
