@@ -13,7 +13,7 @@ from torch import nn
 from ultralytics.nn.modules import C2f, Conv
 
 from .fgpem import FGPEM
-from .mfa import MFA, check_down, check_ref
+from .mfa import MFA, check_ref
 from .registry import expect_inputs, register
 from .resize import resize_to
 
@@ -38,8 +38,6 @@ class FIGA(nn.Module):
         expect_inputs(c_in, at_least=2)
         c2, n, *rest = args
         check_ref(rest[1] if len(rest) > 1 else 2, c_in)
-        if len(rest) > 3:
-            check_down(rest[3])
         return [c_in, scale.ch(c2), scale.n(n), *rest], scale.ch(c2)
 
 

@@ -35,8 +35,6 @@ class MFA(nn.Module):
         """YAML: [[P2, P3, P4, P5], 1, MFA, [ref, down]] -> channels sum(c_in)."""
         expect_inputs(c_in, at_least=2)
         check_ref(args[0] if args else 2, c_in)
-        if len(args) > 1:
-            check_down(args[1])
         return list(args), sum(c_in)
 
 
