@@ -37,6 +37,7 @@ os.environ.setdefault("YOLO_OFFLINE", "1")
 
 import torch  # noqa: E402
 from ultralytics import YOLO, __version__ as ULTRALYTICS_VERSION  # noqa: E402
+from ultralytics.data.utils import check_det_dataset  # noqa: E402
 
 import sdgas_ultra  # noqa: E402
 
@@ -308,6 +309,9 @@ def accuracy(args):
     """Run benchmarks/accuracy.py once per (model, seed), all at once on the one device; merge their result CSVs
     into <out>/accuracy-gpu-e<epochs>-i<imgsz>.csv, print accuracy.py's report of it and return its text."""
     args.acc_dir.mkdir(parents=True, exist_ok=True)
+    check_det_dataset("synthetic-defects.yaml")  # draw the dataset once, before the parallel runs would race to
+    runs = len(args.acc_models) * len(args.acc_seeds)
+    env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // runs))}  # runs share the cores
     common = ["--data", "synthetic-defects.yaml", "--epochs", str(args.acc_epochs), "--imgsz", str(args.acc_imgsz),
               "--fraction", str(args.acc_fraction), "--device", args.device, "--workers", str(args.acc_workers),
               "--out", str(args.acc_dir / "runs")]
@@ -318,7 +322,7 @@ def accuracy(args):
             part.mkdir(exist_ok=True)
             cmd = [sys.executable, str(REPO / "benchmarks" / "accuracy.py"), *common, "--models", model,
                    "--seeds", str(seed), "--results", str(part / "accuracy-part.csv")]
-            procs[part] = subprocess.Popen(cmd, stdout=open(part / "log.txt", "w"), stderr=subprocess.STDOUT)
+            procs[part] = subprocess.Popen(cmd, stdout=open(part / "log.txt", "w"), stderr=subprocess.STDOUT, env=env)
     print(f"accuracy: {len(procs)} runs started in parallel, logs in {args.acc_dir}/*/log.txt", flush=True)
     end, failed = time.monotonic() + args.acc_budget, []
     for part, proc in procs.items():

@@ -65,3 +65,13 @@ def test_every_shipped_model_yaml_builds(name):
     anchors = sum(int(64 // s) ** 2 for s in model.stride.tolist())
     with torch.inference_mode():
         assert model(torch.zeros(1, 3, 64, 64))[0].shape == (1, 4 + model.yaml["nc"], anchors)
+
+
+def test_sdgasnet_max_pools_in_mfa_and_its_ladder_step_before_it_averages():
+    """sdgasnet = sdgas-a5-cs-channel with max-pooled MFA (issue #10): the one difference, same weights."""
+    from sdgas_ultra.nn import FIGA
+
+    full, step = (YOLO(name).model for name in ("sdgasnet-n.yaml", "sdgas-a5-cs-channel-n.yaml"))
+    (figa_full,), (figa_step,) = ([m for m in model.modules() if isinstance(m, FIGA)] for model in (full, step))
+    assert (figa_full.align.down, figa_step.align.down) == ("max", "avg")
+    assert [p.shape for p in full.parameters()] == [p.shape for p in step.parameters()]

@@ -4,8 +4,8 @@
 Brings every pyramid level to the size of one reference level and concatenates them on channels: finer levels are
 average-pooled, coarser ones bilinearly upsampled, as the paper states. Our reading: the reference is chosen by
 position in the input list (default 2, the stride-16 map of [P2, P3, P4, P5], as in Gold-YOLO's low-stage gather).
-`down="max"` max-pools the finer levels instead: a 1-3 px scratch at stride 4 keeps its peak, where a 4x4 mean
-divides it by up to 4 before FGPEM's frequency split.
+Deviation: `down="max"` (sdgasnet.yaml since 0.3) max-pools the finer levels instead: a 1-3 px scratch at stride 4
+keeps its peak, where a 4x4 mean divides it by up to 4 before FGPEM's frequency split.
 """
 
 import torch
