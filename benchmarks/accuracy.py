@@ -28,9 +28,9 @@ BASELINES = ("yolov8n", "yolo11n", "yolo26n")
 # ablation ladder, one change per step; a0 is the YOLOv8n network, the last step is sdgasnet-n
 LADDER = ("sdgas-a0-pan-n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-fgpem-n", "sdgas-a4-cs-n",
           "sdgas-a5-cs-channel-n", "sdgasnet-n")
-# leads that were not kept (cfg/models/ablation/sdgas-l*.yaml): lead -> the model it changes, reported against it.
-# A lead that wins becomes a ladder step (max-pooled MFA, lead l2, is a5 -> sdgasnet).
-LEADS = {"sdgas-l1-late-inject-n": "sdgas-a5-cs-channel-n"}
+# leads (cfg/models/ablation/sdgas-l*.yaml): lead -> the model it changes, reported against it. A lead that wins
+# becomes a ladder step (max-pooled MFA, lead l2, is a5 -> sdgasnet); the others stay here with their numbers.
+LEADS = {"sdgas-l1-late-inject-n": "sdgas-a5-cs-channel-n", "sdgas-l3-no-fgpem-n": "sdgasnet-n"}
 # benchmark name -> model YAML; every model is built from scratch, no weights are downloaded. Self-distillation has
 # its own benchmark (benchmarks/distill.py): its student must not share the teacher's seed.
 MODELS = {m: f"{m}.yaml" for m in (*BASELINES, *LADDER, *LEADS)}
