@@ -7,7 +7,9 @@ GFLOPs are counted by thop on a full-size forward pass (every conv, and the DCT 
 functional counting). ultralytics' own summary extrapolates from thin proxy images, which is exact for convolutions
 but not for the DCT (its cost grows faster than the image area); both numbers are printed. Latency: fused models in
 eval mode, torch.inference_mode, models timed in turn within each round (interleaved) so machine noise hits all
-equally; the median over rounds is reported. This is a benchmark, not a test.
+equally; the median over rounds is reported, and the ratio to yolov8n both as a ratio of medians and as the median
+[interquartile range] of the per-round ratios (paired by round, so a slow spell of the machine cancels out). This is
+a benchmark, not a test.
 """
 
 import argparse
@@ -36,7 +38,7 @@ def exact_gflops(model, imgsz):
 
 
 def latency(models, imgsz, runs, warmup=3):
-    """Median batch-1 latency (ms) per model, timing the models in turn each round."""
+    """Batch-1 latencies (ms) per model, one per round, timing the models in turn each round."""
     x = {n: torch.rand(1, m.yaml.get("channels", 3), imgsz, imgsz) for n, m in models.items()}
     times = {n: [] for n in models}
     with torch.inference_mode():
@@ -48,7 +50,7 @@ def latency(models, imgsz, runs, warmup=3):
                 t = time.perf_counter()
                 m(x[n])
                 times[n].append((time.perf_counter() - t) * 1000)
-    return {n: statistics.median(t) for n, t in times.items()}
+    return times
 
 
 def main():
@@ -67,19 +69,22 @@ def main():
         yolo = YOLO(name)
         model = yolo.model if args.nc is None else type(yolo.model)(yolo.model.yaml, nc=args.nc, verbose=False)
         models[name.removesuffix(".yaml")] = model.fuse().eval()
-    ms = latency(models, args.imgsz, args.runs)
-    ref = ms.get("yolov8n", next(iter(ms.values())))
-    ref_params = sum(p.numel() for p in models.get("yolov8n", next(iter(models.values()))).parameters())
+    times = latency(models, args.imgsz, args.runs)
+    ms = {n: statistics.median(t) for n, t in times.items()}
+    ref_name = "yolov8n" if "yolov8n" in ms else next(iter(ms))
+    ref_params = sum(p.numel() for p in models[ref_name].parameters())
 
     print(f"\nCPU: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}, "
           f"{args.threads} threads, imgsz {args.imgsz}, batch 1, nc {args.nc}, median of {args.runs} interleaved runs")
-    print("| model | params (M) | GFLOPs (thop, full size) | GFLOPs (ultralytics summary) | latency (ms) | "
-          "latency / yolov8n | params / yolov8n |")
-    print("|---|---|---|---|---|---|---|")
+    print(f"| model | params (M) | GFLOPs (thop, full size) | GFLOPs (ultralytics summary) | latency (ms) | "
+          f"latency / {ref_name} | per-round ratio, median [IQR] | params / {ref_name} |")
+    print("|---|---|---|---|---|---|---|---|")
     for name, model in models.items():
         params = sum(p.numel() for p in model.parameters())
+        q1, q2, q3 = statistics.quantiles([a / b for a, b in zip(times[name], times[ref_name])], n=4)
         print(f"| {name} | {params / 1e6:.2f} | {exact_gflops(model, args.imgsz):.2f} | "
-              f"{get_flops(model, args.imgsz):.2f} | {ms[name]:.1f} | {ms[name] / ref:.2f}x | {params / ref_params:.2f}x |")
+              f"{get_flops(model, args.imgsz):.2f} | {ms[name]:.1f} | {ms[name] / ms[ref_name]:.2f}x | "
+              f"{q2:.2f}x [{q1:.2f}, {q3:.2f}] | {params / ref_params:.2f}x |")
 
 
 if __name__ == "__main__":
