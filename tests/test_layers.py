@@ -4,6 +4,7 @@
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 from sdgas_ultra.nn import CS, FGPEM, FIGA, MFA, Allocate
 from sdgas_ultra.nn.dct import dct2, frequency_split, idct2
@@ -186,3 +187,13 @@ def test_dct_of_half_input_uses_matrices_built_in_double():
     exact = dct_matrix(64, torch.zeros(1, dtype=torch.float64))
     assert d.dtype == torch.float16
     assert (d.double() - exact).abs().max() <= 2**-11  # fp16 rounding of exact values, not fp16 cosines
+
+
+@pytest.mark.parametrize("shape, kernel", [((2, 3, 16, 24), (4, 4)), ((1, 5, 8, 8), (2, 2)), ((1, 2, 12, 8), (3, 2))])
+def test_fast_max_pool_equals_max_pool2d(shape, kernel):
+    from sdgas_ultra.nn.resize import max_pool
+
+    x = torch.randn(shape, requires_grad=True)
+    assert torch.equal(max_pool(x, kernel), F.max_pool2d(x, kernel))
+    max_pool(x, kernel).sum().backward()  # gradient reaches exactly one input per window (no ties in random data)
+    assert x.grad.sum() == shape[0] * shape[1] * (shape[2] // kernel[0]) * (shape[3] // kernel[1])

