@@ -309,7 +309,7 @@ def accuracy(args):
     """Run benchmarks/accuracy.py once per (model, seed), all at once on the one device; merge their result CSVs
     into <out>/accuracy-gpu-e<epochs>-i<imgsz>.csv, print accuracy.py's report of it and return its text."""
     args.acc_dir.mkdir(parents=True, exist_ok=True)
-    check_det_dataset("synthetic-defects.yaml")  # draw the dataset once, before the parallel runs would race to
+    check_det_dataset("synthetic-defects.yaml")  # draw the dataset once here: parallel runs would race to draw it
     runs = len(args.acc_models) * len(args.acc_seeds)
     env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // runs))}  # runs share the cores
     common = ["--data", "synthetic-defects.yaml", "--epochs", str(args.acc_epochs), "--imgsz", str(args.acc_imgsz),

@@ -197,3 +197,11 @@ def test_fast_max_pool_equals_max_pool2d(shape, kernel):
     assert torch.equal(max_pool(x, kernel), F.max_pool2d(x, kernel))
     max_pool(x, kernel).sum().backward()  # gradient reaches exactly one input per window (no ties in random data)
     assert x.grad.sum() == shape[0] * shape[1] * (shape[2] // kernel[0]) * (shape[3] // kernel[1])
+
+
+def test_fast_max_pool_exports_as_max_pool2d_when_traced():
+    """Traced (ONNX, TorchScript export) the two-step maximum is max_pool2d: runtimes run MaxPool fastest."""
+    from sdgas_ultra.nn.resize import max_pool
+
+    graph = str(torch.jit.trace(lambda x: max_pool(x, (4, 4)), torch.randn(1, 2, 16, 16)).graph)
+    assert "aten::max_pool2d" in graph and "aten::amax" not in graph
