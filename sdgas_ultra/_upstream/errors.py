@@ -3,6 +3,8 @@
 
 from difflib import get_close_matches
 
+from sdgas_ultra.data.errors import USER_ERRORS  # what the plugin raises for bad input
+
 
 class ModelYAMLError(ValueError):
     """A model YAML row that cannot be built; the message names the file, the row and the problem."""
@@ -16,9 +18,6 @@ def closest(name, choices, n=3, cutoff=0.0):
     """Up to n of choices most like name (case-insensitive, similarity >= cutoff in [0, 1]), best first."""
     by_lower = {c.lower(): c for c in choices}
     return [by_lower[c] for c in get_close_matches(name.lower(), list(by_lower), n=n, cutoff=cutoff)]
-
-
-USER_ERRORS = (ValueError, OSError)  # what the plugin raises for bad input (as sdgas_ultra/data/errors.py)
 
 
 def _ours(exc):
