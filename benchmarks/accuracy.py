@@ -25,15 +25,17 @@ from pathlib import Path
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BASELINES = ("yolov8n", "yolo11n", "yolo26n")
-# ablation ladder, one change per step; a0 is the YOLOv8n network, the last step is sdgasnet-n
-LADDER = ("sdgas-a0-pan-n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-fgpem-n", "sdgas-a4-cs-n",
-          "sdgas-a5-cs-channel-n", "sdgasnet-n")
+# ablation ladder, one change per step, from the yolov8n network to sdgasnet-n. Its first step, sdgas-a0-pan, builds
+# yolov8n layer for layer and trains to the same digits on a seed, so the ladder starts from yolov8n's rows.
+LADDER = ("yolov8n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-cs-n", "sdgas-a4-fgpem-n", "sdgas-a5-cs-channel-n",
+          "sdgasnet-n")
 # leads (cfg/models/ablation/sdgas-l*.yaml): lead -> the model it changes, reported against it. A lead that wins
 # becomes a ladder step (max-pooled MFA, lead l2, is a5 -> sdgasnet); the others stay here with their numbers.
-LEADS = {"sdgas-l1-late-inject-n": "sdgas-a5-cs-channel-n", "sdgas-l3-no-fgpem-n": "sdgasnet-n"}
+LEADS = {"sdgas-l1-late-inject-n": "sdgas-a5-cs-channel-n", "sdgas-l3-no-fgpem-n": "sdgasnet-n",
+         "sdgas-l4-fgpem-no-cs-n": "sdgas-a2-figa-n"}
 # benchmark name -> model YAML; every model is built from scratch, no weights are downloaded. Self-distillation has
 # its own benchmark (benchmarks/distill.py): its student must not share the teacher's seed.
-MODELS = {m: f"{m}.yaml" for m in (*BASELINES, *LADDER, *LEADS)}
+MODELS = {m: f"{m}.yaml" for m in (*BASELINES, "sdgas-a0-pan-n", *LADDER, *LEADS)}
 # (model, reference): reported as model minus reference, paired over the seeds both have
 COMPARISONS = (
     *(("sdgasnet-n", b) for b in BASELINES),
@@ -243,7 +245,8 @@ def md_table(head, body):
 
 def report(rows, title):
     """Markdown section for one protocol's rows: per-model mean ± std, paired comparisons, per-seed and per-class."""
-    models = list(dict.fromkeys(r["model"] for r in rows))
+    order = list(MODELS)  # baselines, then the ladder in its order, then the leads; unknown names last
+    models = sorted(dict.fromkeys(r["model"] for r in rows), key=lambda m: order.index(m) if m in order else len(order))
     by = {m: {r["seed"]: r for r in rows if r["model"] == m} for m in models}
     first = rows[0]
     seeds = sorted({r["seed"] for r in rows})

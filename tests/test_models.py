@@ -75,3 +75,12 @@ def test_sdgasnet_max_pools_in_mfa_and_its_ladder_step_before_it_averages():
     (figa_full,), (figa_step,) = ([m for m in model.modules() if isinstance(m, FIGA)] for model in (full, step))
     assert (figa_full.align.down, figa_step.align.down) == ("max", "avg")
     assert [p.shape for p in full.parameters()] == [p.shape for p in step.parameters()]
+
+
+def test_ladder_start_is_the_yolov8n_network():
+    """sdgas-a0-pan-n builds yolov8n layer for layer (same modules, same weights): the accuracy ladder starts there."""
+    from ultralytics.nn.tasks import DetectionModel
+
+    a0, v8 = (DetectionModel(name, nc=6, verbose=False) for name in ("sdgas-a0-pan-n.yaml", "yolov8n.yaml"))
+    assert [type(m).__name__ for m in a0.modules()] == [type(m).__name__ for m in v8.modules()]
+    assert {k: v.shape for k, v in a0.state_dict().items()} == {k: v.shape for k, v in v8.state_dict().items()}
