@@ -81,7 +81,7 @@ def main(argv=None):
         out = (args.out or Path(tmp)).resolve()
         n_train = args.batch * args.iters
         print(f"dataset: {n_train} train / 2 val synthetic-defects images under {out} ...", flush=True)
-        data = generate(out / f"synthetic-{n_train}-2", n_train=n_train, n_val=2, seed=0)
+        data = generate(out / f"synthetic-{n_train}-2", n_train=n_train, n_val=2, seed=0, n_test=0)
         results = {}
         for model in (args.model, args.baseline):
             print(f"training {model}: {args.iters} batches of {args.batch}, imgsz {args.imgsz} ...", flush=True)

@@ -22,7 +22,8 @@ parser.add_argument("--out", default="sdgas-examples/self_distill", help="output
 args = parser.parse_args()
 
 out = Path(args.out).resolve()
-data = generate(out / "data", n_train=args.images, n_val=max(2, args.images // 4), easy=True)
+data = generate(out / "data", n_train=args.images, n_val=max(2, args.images // 4), easy=True,
+                n_test=max(2, args.images // 4))
 
 student = SDGASModel("sdgasnet-n.yaml")
 metrics = student.train(

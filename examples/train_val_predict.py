@@ -22,7 +22,8 @@ parser.add_argument("--out", default="sdgas-examples/train_val_predict", help="o
 args = parser.parse_args()
 
 out = Path(args.out).resolve()  # a relative project= would land under ultralytics' runs_dir
-data = generate(out / "data", n_train=args.images, n_val=max(2, args.images // 4), easy=True)
+data = generate(out / "data", n_train=args.images, n_val=max(2, args.images // 4), easy=True,
+                n_test=max(2, args.images // 4))
 
 model = SDGASModel(args.model)
 model.train(data=str(data), epochs=args.epochs, imgsz=args.imgsz, batch=16, optimizer="AdamW", lr0=0.002,

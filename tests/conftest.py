@@ -18,7 +18,7 @@ def tiny_data(tmp_path_factory):
     """data.yaml of 8 train / 4 val synthetic-defects images (drawn at 128 px; training resizes them to 64)."""
     from sdgas_ultra.data.synthetic import generate
 
-    return generate(tmp_path_factory.getbasetemp() / "synthetic-8-4", n_train=8, n_val=4, seed=0, imgsz=128)
+    return generate(tmp_path_factory.getbasetemp() / "synthetic-8-4", n_train=8, n_val=4, seed=0, imgsz=128, n_test=2)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ def run(args, cwd, env, timeout=600):
 def workdir(tmp_path_factory):
     """An empty working directory, a private ultralytics config dir, and a tiny grayscale synthetic dataset."""
     root = tmp_path_factory.mktemp("e2e")
-    data = generate(root / "ds", n_train=8, n_val=4, seed=0)
+    data = generate(root / "ds", n_train=8, n_val=4, seed=0, n_test=2)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}  # else ultralytics acts as under test
     env.update(YOLO_OFFLINE="1", YOLO_CONFIG_DIR=str(root / "cfg"), PYTHONPATH="")
     cwd = root / "user"

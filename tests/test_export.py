@@ -46,7 +46,7 @@ FORBIDDEN_ONNX_OPS = {"DFT", "STFT"}  # what torch.fft would export to
 def trained(tmp_path_factory):
     """A 1-epoch sdgasnet-n checkpoint with a decisive head (see module docstring), and its val images."""
     root = tmp_path_factory.mktemp("export")
-    data = generate(root / "data", n_train=8, n_val=4, seed=0)
+    data = generate(root / "data", n_train=8, n_val=4, seed=0, n_test=2)
     model = YOLO("sdgasnet-n.yaml")
     model.train(
         data=str(data), epochs=1, imgsz=IMGSZ, batch=4, workers=0, plots=False, device="cpu", verbose=False,

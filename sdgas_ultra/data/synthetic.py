@@ -4,8 +4,10 @@
 It stands in for NEU-DET where that is not at hand (tests, CI, demos, quick ablations); it is no benchmark.
 Square grayscale images (200x200 by default, like NEU-DET) of hot-rolled-steel-like texture, each with 1-4 labelled
 defects of NEU-DET's six classes, in NEU-DET's order: crazing, inclusion, patches, pitted_surface, rolled-in_scale,
-scratches. Written as an Ultralytics YOLO dataset: images/{train,val}/*.png (one channel), labels/{train,val}/*.txt
-(`class cx cy w h`, normalised), data.yaml (`channels: 1`) and the marker .synthetic.json (parameters and counts).
+scratches. Written as an Ultralytics YOLO dataset: images/{train,val,test}/*.png (one channel),
+labels/{train,val,test}/*.txt (`class cx cy w h`, normalised), data.yaml (`channels: 1`) and the marker
+.synthetic.json (parameters and counts). The test split is for reporting only: nothing (best.pt, a design) is chosen
+on it; its images come from their own random stream, apart from train and val.
 
 How an image is drawn (pixel sizes are for 200 px and scale with imgsz; the rolling direction is x until the end):
   background      base grey, per-image contrast, low-frequency shading (bicubic 4x4 noise) and a ramp, rolling
@@ -42,9 +44,9 @@ from .atomic import atomic_dir
 from .errors import command
 
 CLASSES = ("crazing", "inclusion", "patches", "pitted_surface", "rolled-in_scale", "scratches")
-SPLITS = ("train", "val")
+SPLITS = ("train", "val", "test")
 # trains meaningfully in minutes on a 2-core CPU
-DEFAULTS = {"train": 600, "val": 150, "seed": 0, "imgsz": 200, "easy": False}
+DEFAULTS = {"train": 600, "val": 150, "test": 300, "seed": 0, "imgsz": 200, "easy": False}
 GENERATOR = "sdgas_ultra.data.synthetic"
 VERSION = 1  # bump whenever the images for given parameters change, so older datasets no longer count as "same"
 MARKER = ".synthetic.json"  # written last: its presence means the dataset is complete
@@ -307,13 +309,22 @@ def sample(seed, split, index, imgsz=200, easy=False):
 
 
 # ----------------------------------------------------------------------------------------------- dataset on disk
-def _params(n_train, n_val, seed, imgsz, easy=False):
-    """Validated generation parameters as recorded in the marker ("easy" only when set, so older markers match)."""
-    for name, v, lo in (("n_train", n_train, 1), ("n_val", n_val, 1), ("seed", seed, 0), ("imgsz", imgsz, 64)):
+def _params(n_train, n_val, seed, imgsz, easy=False, n_test=0):
+    """Validated generation parameters as recorded in the marker ("test" and "easy" only when set, so markers written
+    before the test split still match)."""
+    checks = (("n_train", n_train, 1), ("n_val", n_val, 1), ("n_test", n_test, 0), ("seed", seed, 0),
+              ("imgsz", imgsz, 64))
+    for name, v, lo in checks:
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < lo:
             raise ValueError(f"{name} must be an integer >= {lo}, got {v!r}")
     params = {"version": VERSION, "seed": int(seed), "train": int(n_train), "val": int(n_val), "imgsz": int(imgsz)}
+    params = {**params, "test": int(n_test)} if n_test else params
     return {**params, "easy": True} if easy else params
+
+
+def _splits(params):
+    """The splits a dataset with these parameters holds (test only when it has test images)."""
+    return tuple(s for s in SPLITS if params.get(s))
 
 
 def read_marker(out_dir):
@@ -338,7 +349,7 @@ def _state(out, params):
         return "foreign"
     complete = all(
         len(list((out / kind / split).glob(f"*{ext}"))) == params[split]
-        for split in SPLITS
+        for split in _splits(params)
         for kind, ext in (("images", ".png"), ("labels", ".txt"))
     )
     return "same" if meta.get("params") == params and complete else "ours"
@@ -348,11 +359,12 @@ def _data_yaml(out, params):
     """Text of data.yaml for the final location `out`."""
     p = params
     names = "".join(f"  {i}: {name}\n" for i, name in enumerate(CLASSES))
+    test = "test: images/test # for reporting only: choose nothing on it\n" if p.get("test") else ""
     return (
         f"# synthetic-defects: procedural NEU-DET-like surface defects, {p['imgsz']}x{p['imgsz']} grayscale\n"
-        f"# written by: sdgas synth OUT --train {p['train']} --val {p['val']} --seed {p['seed']} --imgsz {p['imgsz']}"
-        f"{' --easy' if p.get('easy') else ''}\n"
-        f"path: {json.dumps(str(out))}\ntrain: images/train\nval: images/val\nchannels: 1\nnames:\n{names}"
+        f"# written by: sdgas synth OUT --train {p['train']} --val {p['val']} --test {p.get('test', 0)} "
+        f"--seed {p['seed']} --imgsz {p['imgsz']}{' --easy' if p.get('easy') else ''}\n"
+        f"path: {json.dumps(str(out))}\ntrain: images/train\nval: images/val\n{test}channels: 1\nnames:\n{names}"
     )
 
 
@@ -375,7 +387,7 @@ def _write_split(root, split, params):
     return counts
 
 
-def generate(out_dir, n_train=600, n_val=150, seed=0, imgsz=200, overwrite=False, easy=False):
+def generate(out_dir, n_train=600, n_val=150, seed=0, imgsz=200, overwrite=False, easy=False, n_test=300):
     """Write the synthetic-defects dataset to out_dir, atomically, and return the path of its data.yaml.
 
     The dataset is built in a hidden sibling directory and renamed into place at the end, so out_dir either holds
@@ -386,6 +398,7 @@ def generate(out_dir, n_train=600, n_val=150, seed=0, imgsz=200, overwrite=False
         out_dir (str | Path): dataset root to create; it may be missing or an empty directory.
         n_train (int): training images, >= 1.
         n_val (int): validation images, >= 1.
+        n_test (int): test images, >= 0 (0: no test split), drawn from their own stream (seed, "test", i).
         seed (int): base seed, >= 0; image i of a split is seeded from (seed, split, i).
         imgsz (int): image side in pixels, >= 64 (defect sizes scale with it).
         overwrite (bool): replace an earlier synthetic-defects dataset made with other parameters (never a
@@ -397,7 +410,7 @@ def generate(out_dir, n_train=600, n_val=150, seed=0, imgsz=200, overwrite=False
             parameters and overwrite is False.
         ValueError: invalid sizes, seed or imgsz.
     """
-    params = _params(n_train, n_val, seed, imgsz, easy)
+    params = _params(n_train, n_val, seed, imgsz, easy, n_test)
     out = Path(out_dir).expanduser().resolve()
     state = _state(out, params)
     if state == "same":
@@ -414,13 +427,13 @@ def generate(out_dir, n_train=600, n_val=150, seed=0, imgsz=200, overwrite=False
         )
     try:
         with atomic_dir(out, replace=state == "ours") as tmp:
-            instances = {split: _write_split(tmp, split, params) for split in SPLITS}
+            instances = {split: _write_split(tmp, split, params) for split in _splits(params)}
             (tmp / "data.yaml").write_text(_data_yaml(out, params))
             meta = {
                 "generator": GENERATOR,
                 "params": params,
-                "images": {split: params[split] for split in SPLITS},
-                "instances": {split: dict(zip(CLASSES, instances[split])) for split in SPLITS},
+                "images": {split: params[split] for split in instances},
+                "instances": {split: dict(zip(CLASSES, n)) for split, n in instances.items()},
             }
             (tmp / MARKER).write_text(json.dumps(meta, indent=1) + "\n")
     except FileExistsError:  # out changed meanwhile: fine if another process (a DDP rank) made the same dataset
@@ -434,11 +447,11 @@ def summary(out_dir):
     meta = read_marker(out_dir)
     if meta is None:
         return f"{out_dir}: no synthetic-defects dataset"
-    total = {c: sum(meta["instances"][s][c] for s in SPLITS) for c in CLASSES}
+    total = {c: sum(n[c] for n in meta["instances"].values()) for c in CLASSES}
     p = meta["params"]
     return (
         f"synthetic-defects ({'easy, ' if p.get('easy') else ''}seed {p['seed']}, {p['imgsz']}px): "
-        f"{p['train']} train + {p['val']} val images, "
+        f"{p['train']} train + {p['val']} val + {p.get('test', 0)} test images, "
         f"instances {', '.join(f'{c} {n}' for c, n in total.items())} -> {Path(out_dir) / 'data.yaml'}"
     )
 
@@ -448,7 +461,7 @@ def download(yaml):
 
     Ultralytics' check_det_dataset runs the YAML's `download:` text with {"yaml": data} when the val images are
     missing; data["path"] is then the resolved dataset root. Sizes come from the optional YAML key
-    `synthetic: {train, val, seed, imgsz, easy}`, each defaulting to DEFAULTS.
+    `synthetic: {train, val, test, seed, imgsz, easy}`, each defaulting to DEFAULTS.
     """
     opts = {**DEFAULTS, **(yaml.get("synthetic") or {})}
     unknown = set(opts) - set(DEFAULTS)
@@ -459,21 +472,27 @@ def download(yaml):
         want = (root / "images" / split).resolve()
         if yaml.get(split) and Path(yaml[split]).resolve() != want:
             raise ValueError(f"synthetic-defects needs '{split}: images/{split}', got {yaml[split]}")
-    generate(root, opts["train"], opts["val"], opts["seed"], opts["imgsz"], easy=bool(opts["easy"]))
+    generate(root, opts["train"], opts["val"], opts["seed"], opts["imgsz"], easy=bool(opts["easy"]),
+             n_test=opts["test"])
     print(summary(root))
 
 
 # ----------------------------------------------------------------------------------------------- `sdgas synth`
-def _count(text):
-    """argparse type: integer >= 1."""
+def _count(text, low=1):
+    """argparse type: integer >= low (1)."""
     v = int(text)
-    if v < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {v}")
+    if v < low:
+        raise argparse.ArgumentTypeError(f"must be >= {low}, got {v}")
     return v
 
 
+def _count0(text):
+    """argparse type: integer >= 0."""
+    return _count(text, 0)
+
+
 def add_parser(subparsers):
-    """Register `sdgas synth OUT --train N --val N --seed S --imgsz 200 [--easy] [--force]`."""
+    """Register `sdgas synth OUT --train N --val N --test N --seed S --imgsz 200 [--easy] [--force]`."""
     p = subparsers.add_parser(
         "synth",
         help="write the procedural synthetic-defects dataset (NEU-DET-like, 6 classes)",
@@ -483,6 +502,8 @@ def add_parser(subparsers):
     p.add_argument("out", metavar="OUT", type=Path, help="dataset directory to create")
     p.add_argument("--train", type=_count, default=DEFAULTS["train"], help="training images (default %(default)s)")
     p.add_argument("--val", type=_count, default=DEFAULTS["val"], help="validation images (default %(default)s)")
+    p.add_argument("--test", type=_count0, default=DEFAULTS["test"],
+                   help="test images, for reporting only; 0: none (default %(default)s)")
     p.add_argument("--seed", type=int, default=DEFAULTS["seed"], help="base seed (default %(default)s)")
     p.add_argument("--imgsz", type=int, default=DEFAULTS["imgsz"], help="image side in pixels (default %(default)s)")
     p.add_argument("--easy", action="store_true", help="easy variant: no faint defects or look-alikes (quick demos)")
@@ -496,7 +517,8 @@ def add_parser(subparsers):
 def _synth(args):
     """Run `sdgas synth`; returns the exit code."""
     before = (args.out / MARKER).read_bytes() if (args.out / MARKER).is_file() else None
-    yaml = generate(args.out, args.train, args.val, args.seed, args.imgsz, overwrite=args.force, easy=args.easy)
+    yaml = generate(args.out, args.train, args.val, args.seed, args.imgsz, overwrite=args.force, easy=args.easy,
+                    n_test=args.test)
     reused = before is not None and before == (yaml.parent / MARKER).read_bytes()
     print(summary(yaml.parent) + (" (already there, unchanged)" if reused else ""))
     return 0
