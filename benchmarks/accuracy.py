@@ -7,6 +7,13 @@
 Paired: every model of a seed trains with the same seed (weights init and data order, `deterministic=True`), the same
 data and the same budget, so model differences are measured per seed and their mean gets a Student-t 95 % interval.
 
+Validation chooses, test reports: best.pt is picked on the val split (ultralytics' fitness), and every run is then
+evaluated once on the dataset's test split, which chooses nothing (no checkpoint, no early stop, no design). Test
+comparisons also carry a paired two-level bootstrap interval over seeds and test images: BOOT fixed resamples of the
+test images, shared by every model and seed, give each run BOOT replicate mAPs (stored in boot-<protocol>.csv); a
+replicate of a comparison draws seeds with replacement and averages the per-seed differences of that image resample;
+the interval is the 2.5-97.5 % percentile range of the replicates.
+
 Each (model, seed) run trains into <out>/<model>/seed<k>/ (not committed) and, once best.pt has been re-validated,
 appends one row to the results CSV (default benchmarks/results/accuracy-<data>-e<epochs>-i<imgsz>.csv, committed):
 that row marks the run as done, so a rerun skips it and a later session resumes where this one stopped. A folder
@@ -22,6 +29,8 @@ import shutil
 import statistics
 import time
 from pathlib import Path
+
+import numpy as np
 
 RESULTS_DIR = Path(__file__).resolve().parent / "results"
 BASELINES = ("yolov8n", "yolo11n", "yolo26n")
@@ -43,6 +52,7 @@ COMPARISONS = (
     *LEADS.items(),
 )
 SETTINGS = ("data", "epochs", "imgsz", "batch", "optimizer", "fraction")
+BOOT, BOOT_SEED = 200, 2026  # bootstrap replicates over test images; the seed fixes the resamples for every model
 MARK_BEGIN, MARK_END = "<!-- accuracy:begin -->", "<!-- accuracy:end -->"
 # two-sided 95 % Student-t quantiles t(0.975, df) for df = 1..30; larger df use the normal 1.96
 T975 = (12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228, 2.201, 2.179, 2.160, 2.145, 2.131,
@@ -118,9 +128,13 @@ def read_rows(path):
         for k, v in r.items():
             if k == "seed" or k in ("epochs", "imgsz", "batch"):
                 r[k] = int(v)
-            elif k in ("fraction", "map50", "map50_95", "params", "gflops640", "train_s") or k.startswith("ap50:"):
+            elif k in NUMBERS or k.startswith(("ap50:", "test_ap50:")):
                 r[k] = float(v) if v != "" else None
     return rows
+
+
+NUMBERS = ("fraction", "map50", "map50_95", "params", "gflops640", "train_s", "test_map50", "test_map50_95",
+           "val_gain_last_tenth")
 
 
 def append_row(path, row):
@@ -154,28 +168,73 @@ def done(rows, model, seed, expected):
 
 # ---------------------------------------------------------------------------------------------- training
 def train_one(model, seed, args, folder):
-    """Train one run from scratch and re-validate its best.pt; returns its metrics and model size."""
+    """Train one run from scratch, then evaluate its best.pt (chosen on val) on val and test.
+
+    Returns (row metrics, bootstrap replicates {metric: (BOOT,) array} on the test images)."""
     from sdgas_ultra import SDGASModel
 
     yolo = SDGASModel(MODELS[model])
     yolo.train(**settings(args), seed=seed, deterministic=True, pretrained=False, device=args.device, plots=False,
                workers=args.workers, project=str(folder.parent), name=folder.name, exist_ok=True)
-    return evaluate(folder / "weights" / "best.pt", args, folder)
+    weights = folder / "weights" / "best.pt"
+    val, _ = evaluate(weights, args, folder, "val")
+    test, images = evaluate(weights, args, folder, "test")
+    metrics = {**val, **{f"test_{k}": v for k, v in test.items()}, **size(weights),
+               "val_gain_last_tenth": last_tenth_gain(folder / "results.csv")}
+    return metrics, bootstrap(images)
 
 
-def evaluate(weights, args, folder):
-    """mAP50, mAP50-95 and per-class AP50 of a checkpoint on the val split, plus fused params and GFLOPs at 640."""
+def evaluate(weights, args, folder, split):
+    """mAP50, mAP50-95 and per-class AP50 of a checkpoint on one split, and its per-image match statistics
+    (a list, in dataset order, of {tp (n, 10), conf (n,), pred_cls (n,), target_cls (m,)})."""
+    from sdgas_ultra import SDGASModel
+
+    yolo, images = SDGASModel(str(weights)), []
+
+    def keep_images(validator):  # the stats lists grow by one entry per image; ultralytics clears them at the end
+        stats = validator.metrics.stats
+        images.extend({k: stats[k][i] for k in ("tp", "conf", "pred_cls", "target_cls")}
+                      for i in range(len(images), len(stats["tp"])))
+
+    yolo.add_callback("on_val_batch_end", keep_images)
+    metrics = yolo.val(data=args.data, split=split, imgsz=args.imgsz, batch=args.batch, device=args.device,
+                       workers=args.workers, plots=False, project=str(folder), name=split, exist_ok=True)
+    box = metrics.box
+    ap50 = {f"ap50:{metrics.names[c]}": float(box.ap50[i]) for i, c in enumerate(box.ap_class_index)}
+    return {"map50": float(box.map50), "map50_95": float(box.map), **ap50}, images
+
+
+def size(weights):
+    """Parameters and GFLOPs at 640 of the fused model."""
     from sdgas_ultra import SDGASModel
     from ultralytics.utils.torch_utils import get_flops, get_num_params
 
-    metrics = SDGASModel(str(weights)).val(data=args.data, imgsz=args.imgsz, batch=args.batch, device=args.device,
-                                           workers=args.workers, plots=False, project=str(folder), name="val",
-                                           exist_ok=True)
-    box = metrics.box
     net = SDGASModel(str(weights)).model.cpu().float().fuse(verbose=False).eval()
-    ap50 = {f"ap50:{metrics.names[c]}": float(box.ap50[i]) for i, c in enumerate(box.ap_class_index)}
-    return {"map50": float(box.map50), "map50_95": float(box.map), "params": get_num_params(net),
-            "gflops640": round(get_flops(net, 640), 3), **ap50}
+    return {"params": get_num_params(net), "gflops640": round(get_flops(net, 640), 3)}
+
+
+def last_tenth_gain(results_csv):
+    """Best val mAP50 of all epochs minus the best of the first 90 %: what the last tenth of training added."""
+    with open(results_csv, newline="") as f:
+        curve = [float(r["metrics/mAP50(B)"]) for r in csv.DictReader(f, skipinitialspace=True)]
+    return round(max(curve) - max(curve[: max(1, int(0.9 * len(curve)))]), 5)
+
+
+def resamples(n):
+    """(BOOT, n) image indices of the bootstrap resamples: fixed by BOOT_SEED and n, so shared by every run."""
+    return np.random.default_rng([BOOT_SEED, n]).integers(0, n, (BOOT, n))
+
+
+def bootstrap(images):
+    """{"map50", "map50_95"}: (BOOT,) arrays of the mAPs of each resample of the per-image statistics."""
+    from ultralytics.utils.metrics import ap_per_class
+
+    out = {"map50": np.zeros(BOOT), "map50_95": np.zeros(BOOT)}
+    for b, idx in enumerate(resamples(len(images))):
+        cat = {k: np.concatenate([images[i][k] for i in idx]) for k in images[0]}
+        ap = ap_per_class(cat["tp"], cat["conf"], cat["pred_cls"], cat["target_cls"])[5]  # (classes, 10 IoUs)
+        out["map50"][b], out["map50_95"][b] = (ap[:, 0].mean(), ap.mean()) if len(ap) else (0.0, 0.0)
+    return out
 
 
 def run_all(args):
@@ -194,16 +253,45 @@ def run_all(args):
             print(f"  removing unfinished run {folder}")
             shutil.rmtree(folder)
         t0 = time.time()
-        metrics = train_one(model, seed, args, folder)
+        metrics, boot = train_one(model, seed, args, folder)
         row = {"model": model, "seed": seed, **expected, **metrics, "train_s": round(time.time() - t0, 1)}
-        append_row(args.results, row)
-        print(f"{tag}: mAP50 {row['map50']:.3f} -> {args.results} (elapsed {time.time() - start:.0f} s)")
+        append_row(boot_path(args.results), {"model": model, "seed": seed,
+                                             **{f"boot_{k}": " ".join(f"{x:.5f}" for x in v) for k, v in boot.items()}})
+        append_row(args.results, row)  # last: the row marks the run as done
+        print(f"{tag}: val mAP50 {row['map50']:.3f}, test mAP50 {row['test_map50']:.3f} -> {args.results} "
+              f"(elapsed {time.time() - start:.0f} s)")
+
+
+def boot_path(results):
+    """The bootstrap replicates file beside a results CSV: accuracy-X.csv -> boot-X.csv."""
+    return Path(results).with_name("boot-" + Path(results).name.removeprefix("accuracy-"))
+
+
+def read_boot(results):
+    """{(model, seed): {"map50": (BOOT,) array, "map50_95": ...}} of a results CSV's bootstrap file ({} if none)."""
+    if not boot_path(results).is_file():
+        return {}
+    with open(boot_path(results), newline="") as f:
+        return {(r["model"], int(r["seed"])): {k: np.array(r[f"boot_{k}"].split(), float) for k in ("map50", "map50_95")}
+                for r in csv.DictReader(f)}
 
 
 # ---------------------------------------------------------------------------------------------- statistics
 def mean_std(values):
     """Mean and sample standard deviation (0.0 for a single value)."""
     return statistics.fmean(values), statistics.stdev(values) if len(values) > 1 else 0.0
+
+
+def paired_bootstrap(a, b):
+    """Two-level paired bootstrap of a - b over the seeds both have: a, b map seed -> (BOOT,) replicate values of
+    the same image resamples. Returns the (2.5 %, 97.5 %) percentiles, or None without common seeds."""
+    seeds = sorted(set(a) & set(b))
+    if not seeds:
+        return None
+    diffs = np.stack([a[s] - b[s] for s in seeds])  # (seeds, BOOT)
+    pick = np.random.default_rng(BOOT_SEED).integers(0, len(seeds), (diffs.shape[1], len(seeds)))
+    means = diffs[pick, np.arange(diffs.shape[1])[:, None]].mean(1)  # per replicate: resampled seeds, its images
+    return tuple(np.percentile(means, (2.5, 97.5)))
 
 
 def paired(a, b):
@@ -243,38 +331,79 @@ def md_table(head, body):
     return [f"| {' | '.join(head)} |", f"|{'---|' * len(head)}", *(f"| {' | '.join(map(str, r))} |" for r in body)]
 
 
-def report(rows, title):
-    """Markdown section for one protocol's rows: per-model mean ± std, paired comparisons, per-seed and per-class."""
+def comparison_rows(by, key, boot=None):
+    """Table rows of the paired comparisons on metric `key` ("map50" or "test_map50"): comparison, seeds, delta mAP50
+    [t interval over seeds], delta mAP50-95, per-seed deltas; with boot ({(model, seed): replicates}), also the
+    two-level bootstrap interval of delta mAP50."""
+    body = []
+    for a, b in COMPARISONS:
+        common = {s for s in set(by.get(a, {})) & set(by.get(b, {})) if by[a][s].get(key) is not None
+                  and by[b][s].get(key) is not None}
+        if not common:
+            continue
+        pick = lambda m, k: {s: by[m][s][k] for s in common}  # noqa: E731
+        m50, h50, d50 = paired(pick(a, key), pick(b, key))
+        m95, h95, _ = paired(pick(a, f"{key}_95"), pick(b, f"{key}_95"))
+        cells = [f"{a} − {b}", len(d50), fmt_paired(m50, h50)]
+        if boot is not None:
+            reps = lambda m: {s: boot[(m, s)]["map50"] for s in common if (m, s) in boot}  # noqa: E731
+            ci = paired_bootstrap(reps(a), reps(b))
+            cells.append(f"[{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]" if ci else "–")
+        body.append([*cells, fmt_paired(m95, h95), " ".join(f"{100 * d:+.1f}" for d in d50)])
+    return body
+
+
+def report(rows, title, boot=None):
+    """Markdown section for one protocol's rows: per-model table, paired comparisons on the test split (reporting) and
+    on the val split (choosing), per-seed and per-class tables."""
     order = list(MODELS)  # baselines, then the ladder in its order, then the leads; unknown names last
     models = sorted(dict.fromkeys(r["model"] for r in rows), key=lambda m: order.index(m) if m in order else len(order))
     by = {m: {r["seed"]: r for r in rows if r["model"] == m} for m in models}
     first = rows[0]
     seeds = sorted({r["seed"] for r in rows})
+    has_test = any(r.get("test_map50") is not None for r in rows)
     lines = [f"### {title}", "",
              f"Data `{first['data']}`, {first['epochs']} epochs from scratch, imgsz {first['imgsz']}, batch "
-             f"{first['batch']}, optimizer {first['optimizer']}, fraction {first['fraction']:g}. mAP of best.pt on the "
-             f"val split in %, mean ± sample std over seeds; params and GFLOPs of the fused model at 640.", ""]
-    body = [[m, len(by[m]), f"{next(iter(by[m].values()))['params'] / 1e6:.2f}",
-             f"{next(iter(by[m].values()))['gflops640']:.2f}", fmt([r["map50"] for r in by[m].values()]),
-             fmt([r["map50_95"] for r in by[m].values()])] for m in models]
-    lines += md_table(["Model", "seeds", "Params (M)", "GFLOPs@640", "mAP50", "mAP50-95"], body) + [""]
-    comps = [(a, b) for a, b in COMPARISONS if a in by and b in by and set(by[a]) & set(by[b])]
-    if comps:
-        body = []
-        for a, b in comps:
-            m50, h50, d50 = paired({s: r["map50"] for s, r in by[a].items()}, {s: r["map50"] for s, r in by[b].items()})
-            m95, h95, _ = paired({s: r["map50_95"] for s, r in by[a].items()},
-                                 {s: r["map50_95"] for s, r in by[b].items()})
-            body.append([f"{a} − {b}", len(d50), fmt_paired(m50, h50), fmt_paired(m95, h95),
-                         " ".join(f"{100 * d:+.1f}" for d in d50)])
-        lines += ["Paired differences in points, mean [95 % Student-t interval over seeds]:", ""]
-        lines += md_table(["comparison", "seeds", "Δ mAP50", "Δ mAP50-95", "Δ mAP50 per seed"], body) + [""]
+             f"{first['batch']}, optimizer {first['optimizer']}, fraction {first['fraction']:g}. best.pt is chosen on "
+             f"the val split; mAP in %, mean ± sample std over seeds; params and GFLOPs of the fused model at 640."
+             + (" Test: the test split, which chose nothing. Last tenth: what the last 10 % of epochs added to the "
+                "best val mAP50 (points)." if has_test else " This protocol predates the test split: val only."), ""]
+    one = lambda m, k: next(iter(by[m].values())).get(k)  # noqa: E731
+    head = ["Model", "seeds", "Params (M)", "GFLOPs@640"]
+    head += ["test mAP50", "test mAP50-95", "val mAP50", "last tenth"] if has_test else ["mAP50", "mAP50-95"]
+    body = []
+    for m in models:
+        r = list(by[m].values())
+        cells = [m, len(r), f"{one(m, 'params') / 1e6:.2f}", f"{one(m, 'gflops640'):.2f}"]
+        if has_test:
+            cells += [fmt([x.get("test_map50") for x in r]), fmt([x.get("test_map50_95") for x in r]),
+                      fmt([x["map50"] for x in r]), fmt([x.get("val_gain_last_tenth") for x in r])]
+        else:
+            cells += [fmt([x["map50"] for x in r]), fmt([x["map50_95"] for x in r])]
+        body.append(cells)
+    lines += md_table(head, body) + [""]
+    per_seed = "Δ mAP50 per seed"
+    test = comparison_rows(by, "test_map50", boot or {}) if has_test else []
+    if test:
+        lines += ["Test split, paired differences in points: mean [95 % Student-t interval over seeds] and "
+                  "[95 % two-level bootstrap interval over seeds and test images]:", ""]
+        lines += md_table(["comparison", "seeds", "Δ test mAP50", "bootstrap", "Δ test mAP50-95", per_seed],
+                          test) + [""]
+    val = comparison_rows(by, "map50")
+    if val:
+        lines += [("Val split (the split designs are chosen on), paired" if has_test else "Paired")
+                  + " differences in points, mean [95 % Student-t interval over seeds]:", ""]
+        lines += md_table(["comparison", "seeds", "Δ mAP50", "Δ mAP50-95", per_seed], val) + [""]
+    key = "test_map50" if has_test else "map50"
+    lines += [f"{'Test' if has_test else 'Val'} mAP50 per seed:", ""]
     lines += md_table(["Model", *(f"seed {s}" for s in seeds)],
-                      [[m, *(f"{100 * by[m][s]['map50']:.1f}" if s in by[m] else "–" for s in seeds)] for m in models])
-    classes = [k for k in first if k.startswith("ap50:")]
+                      [[m, *(f"{100 * by[m][s][key]:.1f}" if s in by[m] and by[m][s].get(key) is not None else "–"
+                             for s in seeds)] for m in models])
+    prefix = "test_ap50:" if has_test else "ap50:"
+    classes = [k for k in first if k.startswith(prefix)]
     if classes:
-        lines += ["", "Per-class AP50 (%):", ""]
-        lines += md_table(["Model", *(c[5:] for c in classes)],
+        lines += ["", f"Per-class AP50 on the {'test' if has_test else 'val'} split (%):", ""]
+        lines += md_table(["Model", *(c[len(prefix):] for c in classes)],
                           [[m, *(fmt([r.get(c) for r in by[m].values()]) for c in classes)] for m in models])
     return "\n".join(lines) + "\n"
 
@@ -285,7 +414,7 @@ def full_report(results_dir=RESULTS_DIR):
     for path in sorted(Path(results_dir).glob("accuracy-*.csv")):
         rows = read_rows(path)
         if rows:
-            parts.append(report(rows, f"{path.stem} (`benchmarks/results/{path.name}`)"))
+            parts.append(report(rows, f"{path.stem} (`benchmarks/results/{path.name}`)", read_boot(path)))
     return "\n".join(parts)
 
 
