@@ -40,14 +40,19 @@ LADDER = ("yolov8n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-cs-n", "sdg
           "sdgasnet-n")
 # leads (cfg/models/ablation/sdgas-l*.yaml): lead -> the model it changes, reported against it. A lead that wins
 # becomes a ladder step (max-pooled MFA, lead l2, is a5 -> sdgasnet); the others stay here with their numbers.
-LEADS = {"sdgas-l1-late-inject-n": "sdgas-a5-cs-channel-n", "sdgas-l3-no-fgpem-n": "sdgasnet-n",
-         "sdgas-l4-fgpem-no-cs-n": "sdgas-a2-figa-n"}
+LEADS = {"sdgas-l1-late-inject-n": "sdgas-a5-cs-channel-n", "sdgas-l4-fgpem-no-cs-n": "sdgas-a2-figa-n"}
+# leave-one-out from the shipped model: sdgasnet-n minus each is what that module contributes (issue #20)
+LEAVE_ONE_OUT = {"sdgas-o-no-figa-n": "FIGA", "sdgas-l3-no-fgpem-n": "FGPEM", "sdgas-o-no-cs-n": "CS",
+                 "sdgas-a5-cs-channel-n": "max-pooled MFA (vs average)", "sdgas-o-v8-head-n": "light head (vs YOLOv8's)"}
+# yolov8n widened to at least sdgasnet-n's parameter count: a gain over it is not just more parameters
+CONTROLS = ("sdgas-c-yolov8-wide-n",)
 # benchmark name -> model YAML; every model is built from scratch, no weights are downloaded. Self-distillation has
 # its own benchmark (benchmarks/distill.py): its student must not share the teacher's seed.
-MODELS = {m: f"{m}.yaml" for m in (*BASELINES, "sdgas-a0-pan-n", *LADDER, *LEADS)}
+MODELS = {m: f"{m}.yaml" for m in (*BASELINES, *CONTROLS, "sdgas-a0-pan-n", *LADDER, *LEADS, *LEAVE_ONE_OUT)}
 # (model, reference): reported as model minus reference, paired over the seeds both have
 COMPARISONS = (
-    *(("sdgasnet-n", b) for b in BASELINES),
+    *(("sdgasnet-n", b) for b in (*BASELINES, *CONTROLS)),
+    *(("sdgasnet-n", m) for m in LEAVE_ONE_OUT),
     *zip(LADDER[1:], LADDER[:-1]),
     *LEADS.items(),
 )
@@ -258,7 +263,7 @@ def run_all(args):
         append_row(boot_path(args.results), {"model": model, "seed": seed,
                                              **{f"boot_{k}": " ".join(f"{x:.5f}" for x in v) for k, v in boot.items()}})
         append_row(args.results, row)  # last: the row marks the run as done
-        print(f"{tag}: val mAP50 {row['map50']:.3f}, test mAP50 {row['test_map50']:.3f} -> {args.results} "
+        print(f"{tag}: val mAP50 {row['map50']:.3f}, test mAP50 {row.get('test_map50', float('nan')):.3f} -> {args.results} "
               f"(elapsed {time.time() - start:.0f} s)")
 
 

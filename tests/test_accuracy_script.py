@@ -25,6 +25,13 @@ def fake_metrics(map50, classes=("crazing", "scratches")):
             **{f"ap50:{c}": map50 for c in classes}}
 
 
+def fake_boot(value):
+    """What train_one returns beside the metrics: bootstrap replicates of the test mAPs."""
+    import numpy as np
+
+    return {"map50": np.full(200, value), "map50_95": np.full(200, value / 2)}
+
+
 def args_for(bench, tmp_path, *extra):
     return bench.parse_args(["--out", str(tmp_path / "runs"), "--results", str(tmp_path / "r.csv"), *extra])
 
@@ -38,7 +45,8 @@ def test_unknown_model_is_rejected_with_the_valid_names(bench, capsys):
 
 def test_every_ladder_step_and_lead_names_a_shipped_yaml(bench):
     cfg = Path(__file__).resolve().parents[1] / "cfg" / "models"
-    for step in {*bench.LADDER, *bench.LEADS, *bench.LEADS.values(), "sdgas-a0-pan-n"} - set(bench.BASELINES):
+    steps = {*bench.LADDER, *bench.LEADS, *bench.LEADS.values(), *bench.LEAVE_ONE_OUT, *bench.CONTROLS, "sdgas-a0-pan-n"}
+    for step in steps - set(bench.BASELINES):
         base = step[:-2]  # drop the -n scale suffix
         assert list(cfg.rglob(f"{base}.yaml")), f"{base}.yaml is not shipped"
 
@@ -69,7 +77,7 @@ def test_finished_runs_are_skipped_and_new_ones_appended(bench, tmp_path, monkey
 
     def train(model, seed, a, folder):
         trained.append((model, seed))
-        return fake_metrics(0.6)
+        return fake_metrics(0.6), fake_boot(0.6)
 
     monkeypatch.setattr(bench, "train_one", train)
     bench.run_all(args)
@@ -83,7 +91,8 @@ def test_an_interrupted_run_is_cleared_and_trained_again(bench, tmp_path, monkey
     half = bench.run_dir(args.out, "yolov8n", 0)
     (half / "weights").mkdir(parents=True)
     (half / "weights" / "last.pt").write_bytes(b"half")
-    monkeypatch.setattr(bench, "train_one", lambda model, seed, a, folder: (folder.mkdir(), fake_metrics(0.3))[1])
+    monkeypatch.setattr(bench, "train_one",
+                        lambda model, seed, a, folder: (folder.mkdir(), (fake_metrics(0.3), fake_boot(0.3)))[1])
     bench.run_all(args)
     assert not (half / "weights").exists()
     assert bench.read_rows(args.results)[0]["map50"] == 0.3
@@ -114,6 +123,62 @@ def test_report_holds_means_paired_differences_and_per_seed_values(bench, tmp_pa
     # differences +5 and +1 points: mean 3.0, sd 2.83, t(0.975, 1) = 12.706 -> half-width 25.4
     assert "| sdgasnet-n − yolov8n | 2 | +3.0 [-22.4, +28.4] |" in text
     assert "| sdgasnet-n | 55.0 | 61.0 |" in text
+
+
+def test_each_run_stores_its_bootstrap_replicates_beside_the_results(bench, tmp_path, monkeypatch):
+    args = args_for(bench, tmp_path, "--models", "yolov8n", "--seeds", "0")
+    monkeypatch.setattr(bench, "train_one", lambda model, seed, a, folder: (fake_metrics(0.4), fake_boot(0.25)))
+    bench.run_all(args)
+    boot = bench.read_boot(args.results)
+    assert list(boot) == [("yolov8n", 0)] and boot[("yolov8n", 0)]["map50"].tolist() == [0.25] * 200
+
+
+def test_paired_bootstrap_of_a_constant_difference_is_that_difference(bench):
+    import numpy as np
+
+    a = {s: np.linspace(0.4, 0.6, 50) + 0.03 for s in range(3)}
+    b = {s: np.linspace(0.4, 0.6, 50) for s in range(3)}
+    assert bench.paired_bootstrap(a, b) == pytest.approx((0.03, 0.03))
+    assert bench.paired_bootstrap(a, {7: b[0]}) is None  # no common seed
+
+
+def test_paired_bootstrap_widens_with_image_and_seed_variation(bench):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    b = {s: np.full(200, 0.5) for s in range(3)}
+    images = {s: 0.5 + 0.02 + rng.normal(0, 0.01, 200) for s in range(3)}  # image resampling noise only
+    seeds = {s: images[s] + (0.02 * (s - 1)) for s in range(3)}  # plus a per-seed offset
+    lo_i, hi_i = bench.paired_bootstrap(images, b)
+    lo_s, hi_s = bench.paired_bootstrap(seeds, b)
+    assert lo_i < 0.02 < hi_i and hi_s - lo_s > hi_i - lo_i
+
+
+def test_bootstrap_replicates_share_the_image_resamples_across_runs(bench):
+    import numpy as np
+
+    assert np.array_equal(bench.resamples(30), bench.resamples(30)) and bench.resamples(30).shape == (bench.BOOT, 30)
+    one = {"tp": np.ones((1, 10), bool), "conf": np.array([0.9]), "pred_cls": np.array([0.0]),
+           "target_cls": np.array([0.0])}
+    miss = {"tp": np.zeros((1, 10), bool), "conf": np.array([0.9]), "pred_cls": np.array([0.0]),
+            "target_cls": np.array([0.0])}
+    reps = bench.bootstrap([one] * 10 + [miss] * 10)["map50"]
+    assert 0 < reps.min() < reps.max() < 1  # image resamples change the mAP
+
+
+def test_report_leads_with_test_numbers_and_their_bootstrap_interval(bench, tmp_path):
+    args = args_for(bench, tmp_path, "--seeds", "0", "1")
+    boot = {}
+    for seed, (v8, sd) in enumerate(((0.50, 0.55), (0.60, 0.61))):
+        for model, m in (("yolov8n", v8), ("sdgasnet-n", sd)):
+            test = {f"test_{k}": v for k, v in fake_metrics(m - 0.1).items() if k not in ("params", "gflops640")}
+            bench.append_row(args.results, {"model": model, "seed": seed, **bench.settings(args), **fake_metrics(m),
+                                            **test, "val_gain_last_tenth": 0.004})
+            boot[(model, seed)] = fake_boot(m - 0.1)
+    text = bench.report(bench.read_rows(args.results), "t", boot)
+    assert "| yolov8n | 2 | 3.00 | 8.00 | 45.0 ± 7.1 | 22.5 ± 3.5 | 55.0 ± 7.1 | 0.4 ± 0.0 |" in text
+    assert "| sdgasnet-n − yolov8n | 2 | +3.0 [-22.4, +28.4] | [+1.0, +5.0] |" in text
+    assert text.index("Test split, paired") < text.index("Val split")
 
 
 def test_docs_block_is_rewritten_between_the_markers_only(bench, tmp_path):

@@ -84,3 +84,47 @@ def test_ladder_start_is_the_yolov8n_network():
     a0, v8 = (DetectionModel(name, nc=6, verbose=False) for name in ("sdgas-a0-pan-n.yaml", "yolov8n.yaml"))
     assert [type(m).__name__ for m in a0.modules()] == [type(m).__name__ for m in v8.modules()]
     assert {k: v.shape for k, v in a0.state_dict().items()} == {k: v.shape for k, v in v8.state_dict().items()}
+
+
+SDGASNET = CFG_DIR / "models" / "sdgasnet.yaml"
+
+
+@pytest.mark.parametrize("path", sorted((CFG_DIR / "models" / "ablation").glob("*.yaml")), ids=lambda p: p.stem)
+def test_every_ablation_yaml_shares_sdgasnets_backbone_and_scales(path):
+    """The ablation files change only their neck/head (and the control only its n width): the shared parts cannot
+    drift from sdgasnet.yaml unseen."""
+    import yaml
+
+    ours, ref = (yaml.safe_load(p.read_text()) for p in (path, SDGASNET))
+    assert ours["backbone"] == ref["backbone"] and ours["nc"] == ref["nc"]
+    scales = {**ours["scales"], "n": ref["scales"]["n"]} if path.stem == "sdgas-c-yolov8-wide" else ours["scales"]
+    assert scales == ref["scales"]
+
+
+def module_names(name):
+    return {type(m).__name__ for m in YOLO(name).model.modules()}
+
+
+def test_leave_one_out_models_remove_exactly_their_module():
+    """Issue #20's leave-one-out set: each file is sdgasnet-n without one idea."""
+    full = module_names("sdgasnet-n.yaml")
+    assert {"FIGA", "Allocate", "FGPEM", "CS"} <= full
+    assert full - module_names("sdgas-o-no-figa-n.yaml") == {"FIGA", "Allocate", "MFA", "FGPEM", "DCTProjector"} & full
+    assert full - module_names("sdgas-o-no-cs-n.yaml") == {"CS"}
+    assert "FGPEM" not in module_names("sdgas-l3-no-fgpem-n.yaml")
+
+
+def test_v8_head_variant_has_yolov8s_full_classification_branch():
+    """(Detect.legacy is a class attribute that the last parsed model sets, so the branch itself is inspected.)"""
+    from ultralytics.nn.modules import Conv
+
+    v8, light = (YOLO(n).model.model[-1] for n in ("sdgas-o-v8-head-n.yaml", "sdgasnet-n.yaml"))
+    assert isinstance(v8.cv3[0][0], Conv) and v8.cv3[0][0].conv.groups == 1  # a full 3x3, not a depthwise one
+    assert not isinstance(light.cv3[0][0], Conv)
+    assert sum(p.numel() for p in v8.cv3.parameters()) > 2 * sum(p.numel() for p in light.cv3.parameters())
+
+
+def test_width_control_has_at_least_sdgasnets_parameters_within_ten_percent():
+    count = lambda n: sum(p.numel() for p in YOLO(n).model.parameters())  # noqa: E731
+    wide, ours, v8 = count("sdgas-c-yolov8-wide-n.yaml"), count("sdgasnet-n.yaml"), count("yolov8n.yaml")
+    assert v8 < ours <= wide <= 1.1 * ours
