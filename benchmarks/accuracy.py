@@ -181,6 +181,12 @@ def train_one(model, seed, args, folder):
     yolo = SDGASModel(MODELS[model])
     yolo.train(**settings(args), seed=seed, deterministic=True, pretrained=False, device=args.device, plots=False,
                workers=args.workers, project=str(folder.parent), name=folder.name, exist_ok=True)
+    return measure(folder, args)
+
+
+def measure(folder, args):
+    """Metrics of a finished run folder: best.pt (chosen on val) on val and test, size, the curve's last-tenth gain;
+    and the bootstrap replicates of its test mAPs."""
     weights = folder / "weights" / "best.pt"
     val, _ = evaluate(weights, args, folder, "val")
     test, images = evaluate(weights, args, folder, "test")
@@ -260,11 +266,15 @@ def run_all(args):
         t0 = time.time()
         metrics, boot = train_one(model, seed, args, folder)
         row = {"model": model, "seed": seed, **expected, **metrics, "train_s": round(time.time() - t0, 1)}
-        append_row(boot_path(args.results), {"model": model, "seed": seed,
-                                             **{f"boot_{k}": " ".join(f"{x:.5f}" for x in v) for k, v in boot.items()}})
+        append_row(boot_path(args.results), {"model": model, "seed": seed, **boot_columns(boot)})
         append_row(args.results, row)  # last: the row marks the run as done
         print(f"{tag}: val mAP50 {row['map50']:.3f}, test mAP50 {row.get('test_map50', float('nan')):.3f} -> {args.results} "
               f"(elapsed {time.time() - start:.0f} s)")
+
+
+def boot_columns(boot):
+    """Replicates as CSV cells: {"boot_map50": "0.51234 0.49876 ...", ...}."""
+    return {f"boot_{k}": " ".join(f"{x:.5f}" for x in v) for k, v in boot.items()}
 
 
 def boot_path(results):

@@ -10,9 +10,11 @@ student runs train with seed k + 1, as `self_distill=True` does (the student nev
   (a) the student alone;
   (b) ultralytics' built-in feature distillation (`distill_model=`, `sd_kl=False`, weight `dis`);
   (c) our enhanced KL (`sd_mode=enhanced`, the sd_ defaults, or --sd overrides);
-  (d) the authors' YOLOv6 recipe (`sd_mode=yolov6`).
+  (d) the authors' YOLOv6 recipe (`sd_mode=yolov6`);
+  (e) the student alone for twice the epochs: the compute of the teacher's run plus the student's, so (c) - (e) asks
+      whether distillation beats spending the same training time on the student alone.
 Every run uses the accuracy protocol of benchmarks/accuracy.py (from scratch, `deterministic=True`, the same data and
-budget) and reuses its results CSV helpers: each finished run appends a row (model, seed, the settings, mAP, params,
+budget except (e)'s epochs; best.pt chosen on val, reported on the test split) and reuses its results CSV helpers: each finished run appends a row (model, seed, the settings, mAP, params,
 GFLOPs, median training-step ms, train s) to benchmarks/results/distill-<protocol>.csv, so a rerun skips it and an
 interrupted one resumes. When the teacher is the student's model, the teacher of seed k is run (a) of seed k. Step
 time is the median wall time of one training step (forward, loss, backward, optimizer step when due), measured inside
@@ -36,8 +38,11 @@ RECIPES = {  # row -> (model-name suffix, training keys); the teacher is added a
     "b": ("+featkd", {"sd_kl": False}),
     "c": ("+sd", {"sd_kl": True, "sd_mode": "enhanced"}),
     "d": ("+sd-yolov6", {"sd_kl": True, "sd_mode": "yolov6"}),
+    "e": ("+2x-epochs", None),
 }
-LABELS = {"a": "alone", "b": "ultralytics feature KD", "c": "enhanced KL (ours)", "d": "YOLOv6 KL (authors')"}
+LABELS = {"a": "alone", "b": "ultralytics feature KD", "c": "enhanced KL (ours)", "d": "YOLOv6 KL (authors')",
+          "e": "alone, 2x epochs (compute-matched)"}
+LONGER = {"e": 2}  # rows trained for this many times --epochs
 MARK_BEGIN, MARK_END = "<!-- distill:begin -->", "<!-- distill:end -->"
 
 
@@ -52,7 +57,7 @@ def parse_args(argv=None):
     p.add_argument("--imgsz", type=int, default=192)
     p.add_argument("--batch", type=int, default=16)
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="teacher seeds; students use seed + 1")
-    p.add_argument("--rows", default="abcd", help="which student rows to run, any of 'abcd'")
+    p.add_argument("--rows", default="abcde", help="which student rows to run, any of 'abcde'")
     p.add_argument("--optimizer", default="auto", help="one optimizer for all ('auto' picks by iteration count)")
     p.add_argument("--workers", type=int, default=0)
     p.add_argument("--device", default="cpu", help="training device, e.g. cpu or 0")
@@ -71,7 +76,7 @@ def parse_args(argv=None):
     if len(set(args.seeds)) != len(args.seeds):
         p.error("--seeds must not repeat a seed")
     if not args.rows or set(args.rows) - set(RECIPES):
-        p.error(f"--rows takes letters of 'abcd', got {args.rows!r}")
+        p.error(f"--rows takes letters of 'abcde', got {args.rows!r}")
     args.sd = dict(parse_override(p, kv) for kv in args.sd)
     args.teacher = args.teacher or args.student
     args.out = args.out.resolve()  # ultralytics would nest a relative project under its runs_dir
@@ -92,15 +97,15 @@ def parse_override(parser, text):
 
 
 def plan(args):
-    """The runs in order, as (model name, seed, YAML, training keys or None, teacher (name, seed) or None)."""
+    """The runs in order, as (model name, seed, YAML, training keys or None, teacher (name, seed) or None, row)."""
     runs = {}  # (name, seed) -> run; the teacher of seed k is run (a) of seed k when it is the student's model
     for k in args.seeds:
         teacher = (args.teacher, k)
-        runs.setdefault(teacher, (*teacher, f"{args.teacher}.yaml", None, None))
+        runs.setdefault(teacher, (*teacher, f"{args.teacher}.yaml", None, None, "a"))
         for row in args.rows:
             keys = {**RECIPES[row][1], **args.sd} if row == "c" else RECIPES[row][1]
             name = row_name(args, row)
-            runs.setdefault((name, k + 1), (name, k + 1, f"{args.student}.yaml", keys, teacher if keys else None))
+            runs.setdefault((name, k + 1), (name, k + 1, f"{args.student}.yaml", keys, teacher if keys else None, row))
     return list(runs.values())
 
 
@@ -135,8 +140,9 @@ class StepTimer:
         return round(statistics.median(steps), 2) if steps else None
 
 
-def train_one(yaml, seed, args, folder, keys, teacher):
-    """Train one run from scratch (distilled from the teacher's best.pt when keys are given); returns its metrics."""
+def train_one(yaml, seed, args, folder, keys, teacher, epochs):
+    """Train one run from scratch (distilled from the teacher's best.pt when keys are given); returns its metrics and
+    the bootstrap replicates of its test mAPs."""
     from sdgas_ultra import SDGASModel
 
     extra = {}
@@ -145,16 +151,18 @@ def train_one(yaml, seed, args, folder, keys, teacher):
     model, timer = SDGASModel(yaml), StepTimer()
     model.add_callback("on_train_batch_start", timer.start)
     model.add_callback("on_train_batch_end", timer.end)
-    model.train(**acc.settings(args), seed=seed, deterministic=True, pretrained=False, device=args.device,
-                plots=False, workers=args.workers, project=str(folder.parent), name=folder.name, exist_ok=True,
-                **extra)
-    return {**acc.evaluate(folder / "weights" / "best.pt", args, folder), "step_ms": timer.median()}
+    model.train(**{**acc.settings(args), "epochs": epochs}, seed=seed, deterministic=True, pretrained=False,
+                device=args.device, plots=False, workers=args.workers, project=str(folder.parent), name=folder.name,
+                exist_ok=True, **extra)
+    metrics, boot = acc.measure(folder, args)
+    return {**metrics, "step_ms": timer.median()}, boot
 
 
 def run_all(args):
     """Train every planned run that has no row yet; a folder without a row (interrupted) is trained again."""
-    expected, todo = acc.settings(args), plan(args)
-    for i, (name, seed, yaml, keys, teacher) in enumerate(todo, 1):
+    todo = plan(args)
+    for i, (name, seed, yaml, keys, teacher, letter) in enumerate(todo, 1):
+        expected = {**acc.settings(args), "epochs": args.epochs * LONGER.get(letter, 1)}
         folder, tag = acc.run_dir(args.out, name, seed), f"[{i}/{len(todo)}] {name} seed {seed}"
         row = acc.done(acc.read_rows(args.results), name, seed, expected)
         if row:
@@ -164,10 +172,11 @@ def run_all(args):
         if folder.exists():
             shutil.rmtree(folder)
         t0 = time.time()
-        metrics = train_one(yaml, seed, args, folder, keys, teacher)
+        metrics, boot = train_one(yaml, seed, args, folder, keys, teacher, expected["epochs"])
         teacher_text = f"{teacher[0]} seed {teacher[1]}" if teacher else ""
         row = {"model": name, "seed": seed, **expected, "teacher": teacher_text, **metrics,
                "train_s": round(time.time() - t0, 1)}
+        acc.append_row(acc.boot_path(args.results), {"model": name, "seed": seed, **acc.boot_columns(boot)})
         acc.append_row(args.results, row)
         print(f"{tag}: mAP50 {row['map50']:.3f} -> {args.results}")
 
@@ -177,24 +186,33 @@ def report(rows, args):
     by = {r: {x["seed"]: x for x in rows if x["model"] == row_name(args, r)} for r in RECIPES}
     rows_present = [r for r in RECIPES if by[r]]
     seeds = sorted({s for r in rows_present for s in by[r]})
+    test = bool(rows) and all(x.get("test_map50") is not None for x in rows)  # rows before the test split: val
+    key, split = ("test_map50", "test") if test else ("map50", "val")
     lines = [f"Student `{args.student}` (seeds {', '.join(map(str, seeds))}), teacher `{args.teacher}` (seed - 1), "
-             f"data `{args.data}`, {args.epochs} epochs from scratch, imgsz {args.imgsz}, batch {args.batch}, "
-             f"optimizer {args.optimizer}, fraction {args.fraction:g}. mAP50 of best.pt on the val split (%).", ""]
+             f"data `{args.data}`, {args.epochs} epochs from scratch (row e: {2 * args.epochs}), imgsz {args.imgsz}, "
+             f"batch {args.batch}, optimizer {args.optimizer}, fraction {args.fraction:g}. mAP50 (%) of best.pt, "
+             f"chosen on val, on the {split} split.", ""]
     lines += acc.md_table(["row", *(f"seed {s}" for s in seeds), "step (ms)"],
-                          [[f"({r}) {LABELS[r]}", *(f"{100 * by[r][s]['map50']:.1f}" if s in by[r] else "–"
+                          [[f"({r}) {LABELS[r]}", *(f"{100 * by[r][s][key]:.1f}" if s in by[r] else "–"
                                                     for s in seeds), step_text(by[r])] for r in rows_present])
-    pairs = [(x, y) for x, y in (("b", "a"), ("c", "a"), ("d", "a"), ("c", "b"), ("c", "d")) if by[x] and by[y]]
+    pairs = [(x, y) for x, y in (("b", "a"), ("c", "a"), ("d", "a"), ("c", "b"), ("c", "d"), ("c", "e"))
+             if by[x] and by[y]]
+    boot = acc.read_boot(args.results) if test else {}
     body = []
     for x, y in pairs:
-        mean, half, diffs = acc.paired({s: v["map50"] for s, v in by[x].items()},
-                                       {s: v["map50"] for s, v in by[y].items()})
+        mean, half, diffs = acc.paired({s: v[key] for s, v in by[x].items()}, {s: v[key] for s, v in by[y].items()})
+        reps = lambda r: {s: boot[(row_name(args, r), s)]["map50"] for s in by[r] if (row_name(args, r), s) in boot}  # noqa: E731
+        ci = acc.paired_bootstrap(reps(x), reps(y)) if boot else None
         if diffs:
             body.append([f"({x}) − ({y})", len(diffs), acc.fmt_paired(mean, half),
+                         f"[{100 * ci[0]:+.1f}, {100 * ci[1]:+.1f}]" if ci else "–",
                          " ".join(f"{100 * d:+.1f}" for d in diffs), f"{100 * min(diffs):+.1f}",
                          ratio_text(by[x], by[y])])
     if body:
-        lines += ["", "Paired differences in mAP50 points, mean [95 % Student-t interval over seeds]:", ""]
-        lines += acc.md_table(["comparison", "seeds", "Δ mAP50", "per seed", "worst seed", "step ratio"], body)
+        lines += ["", "Paired differences in mAP50 points, mean [95 % Student-t interval over seeds] and [95 % "
+                  "two-level bootstrap interval over seeds and test images]:", ""]
+        lines += acc.md_table(["comparison", "seeds", "Δ mAP50", "bootstrap", "per seed", "worst seed", "step ratio"],
+                              body)
     return "\n".join(lines) + "\n"
 
 

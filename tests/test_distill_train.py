@@ -473,15 +473,23 @@ def bench():
 
 
 def test_benchmark_students_take_the_seed_after_their_teachers(bench):
-    plan = [(name, seed, teacher) for name, seed, _, _, teacher in bench.plan(bench.parse_args(["--seeds", "0", "1"]))]
+    plan = [(name, seed, teacher) for name, seed, _, _, teacher, _ in bench.plan(bench.parse_args(["--seeds", "0", "1"]))]
     t0, t1 = ("sdgasnet-n", 0), ("sdgasnet-n", 1)
     assert plan == [
         ("sdgasnet-n", 0, None),  # teacher of seed 0 ...
         ("sdgasnet-n", 1, None),  # ... then the students of seed 1; run (a) of seed 1 also teaches seed 2
         ("sdgasnet-n+featkd", 1, t0), ("sdgasnet-n+sd", 1, t0), ("sdgasnet-n+sd-yolov6", 1, t0),
+        ("sdgasnet-n+2x-epochs", 1, None),  # compute-matched: the student alone for the teacher's + its epochs
         ("sdgasnet-n", 2, None),
         ("sdgasnet-n+featkd", 2, t1), ("sdgasnet-n+sd", 2, t1), ("sdgasnet-n+sd-yolov6", 2, t1),
+        ("sdgasnet-n+2x-epochs", 2, None),
     ]  # fmt: skip
+
+
+def test_benchmark_compute_matched_row_trains_twice_the_epochs(bench):
+    args = bench.parse_args(["--seeds", "0", "--epochs", "7", "--rows", "e"])
+    (teacher, student) = bench.plan(args)
+    assert student[0] == "sdgasnet-n+2x-epochs" and student[-1] == "e" and bench.LONGER["e"] == 2
 
 
 def test_benchmark_report_gives_paired_differences_with_student_t_intervals(bench):
@@ -491,7 +499,7 @@ def test_benchmark_report_gives_paired_differences_with_student_t_intervals(benc
     rows += [{"model": "sdgasnet-n+sd", "seed": s, "map50": 0.50 + 0.02 * s, "step_ms": "130"} for s in (1, 2, 3)]
     text = bench.report(rows, args)
     assert "| (a) alone | 50.0 | 50.0 | 50.0 | 100 |" in text
-    assert "| (c) − (a) | 3 | +4.0 [-1.0, +9.0] | +2.0 +4.0 +6.0 | +2.0 | 1.30x |" in text
+    assert "| (c) − (a) | 3 | +4.0 [-1.0, +9.0] | – | +2.0 +4.0 +6.0 | +2.0 | 1.30x |" in text
 
 
 @pytest.mark.slow
@@ -502,7 +510,8 @@ def test_benchmark_runs_at_a_tiny_budget_and_resumes(bench, tiny_data, tmp_path,
     rows = bench.acc.read_rows(tmp_path / "distill.csv")
     runs = {(r["model"], r["seed"]): r for r in rows}
     assert set(runs) == {("sdgasnet-n", 0), ("sdgasnet-n", 1), ("sdgasnet-n+featkd", 1), ("sdgasnet-n+sd", 1),
-                         ("sdgasnet-n+sd-yolov6", 1)}  # fmt: skip
+                         ("sdgasnet-n+sd-yolov6", 1), ("sdgasnet-n+2x-epochs", 1)}  # fmt: skip
+    assert runs[("sdgasnet-n+2x-epochs", 1)]["epochs"] == 2 and runs[("sdgasnet-n+sd", 1)]["test_map50"] is not None
     sd = runs[("sdgasnet-n+sd", 1)]
     assert sd["teacher"] == "sdgasnet-n seed 0" and float(sd["step_ms"]) > 0
     sd_args = run_args(tmp_path / "runs" / "sdgasnet-n+sd-yolov6" / "seed1")
@@ -511,5 +520,5 @@ def test_benchmark_runs_at_a_tiny_budget_and_resumes(bench, tiny_data, tmp_path,
     capsys.readouterr()
     bench.main(argv)  # everything is done: nothing trains again
     out = capsys.readouterr().out
-    assert out.count("finished earlier, skipped") == 5 and "training" not in out
+    assert out.count("finished earlier, skipped") == 6 and "training" not in out
     assert "(d) − (a) | 1 |" in out
