@@ -86,13 +86,14 @@ def activate(model_class):
 @patch("ultralytics.cfg:check_dict_alignment")
 def check_dict_alignment(original):
     """Accept the plugin's keys wherever ultralytics validates overrides (CLI, get_cfg), without adding them to the
-    default config; a misspelt `sd_` key gets the closest valid keys."""
+    default config; a misspelt `sd_` key gets the closest valid keys, and values are checked (config.check_train_args)
+    before anything is written: the CLI calls this before it builds the model, the trainer before its run folder."""
 
     def wrapper(base, custom, e=None, allowed_custom_keys=None):
         from ..defaults import PLUGIN_CFG
-        from .config import check_plugin_keys
+        from .config import check_train_args
 
-        check_plugin_keys(custom)
+        check_train_args(custom)
         return original({**PLUGIN_CFG, **base}, custom, e, allowed_custom_keys)
 
     return wrapper
