@@ -166,9 +166,9 @@ def test_stock_row_build_uses_upstream_index_and_batchnorm_rules():
     from ultralytics.nn import tasks
 
     d = tasks.yaml_model_load("yolov8n.yaml")
-    layer, c2 = _upstream.build_stock_row(d, -1, 3, "C2f", [256, True], [32], tasks.parse_model.sdgas_original)
-    assert type(layer).__name__ == "C2f" and c2 == 64  # 256 * width 0.25
-    layer, c2 = _upstream.build_stock_row(d, [-1, 4], 1, "Concat", [1], [48, 40], tasks.parse_model.sdgas_original)
+    layer, c2, args = _upstream.build_stock_row(d, -1, 3, "C2f", [256, True], [32], tasks.parse_model.sdgas_original)
+    assert type(layer).__name__ == "C2f" and c2 == 64 and args == "[32, 64, 1, True]"  # 256 * width 0.25, n 3 * 0.33
+    layer, c2, _ = _upstream.build_stock_row(d, [-1, 4], 1, "Concat", [1], [48, 40], tasks.parse_model.sdgas_original)
     assert type(layer).__name__ == "Concat" and c2 == 88
 
 
@@ -208,8 +208,9 @@ def test_YOLO_train_leaves_plain_training_to_ultralytics(tmp_path):
     from ultralytics import YOLO
 
     model = YOLO("yolov8n.yaml")
+    torch.save({}, tmp_path / "t.pt")  # a file that passes the checkpoint check; never loaded
     with pytest.raises(RuntimeError, match="missing.yaml"):  # the stock path runs, failing fast on the dataset
-        model.train(data=str(tmp_path / "missing.yaml"), distill_model="t.pt", project=str(tmp_path))
+        model.train(data=str(tmp_path / "missing.yaml"), distill_model=str(tmp_path / "t.pt"), project=str(tmp_path))
     assert type(model) is YOLO
 
 
