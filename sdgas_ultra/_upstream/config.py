@@ -79,7 +79,8 @@ def _accepts(allowed, v):
 
 def _describe(rule):
     """'True or False', "a finite number > 0 or None", "one of 'a', 'b'": what a PLUGIN_RULES entry allows."""
-    words = {None: "None", bool: "True, False", str: "a path", ">0": "a finite number > 0", ">=0": "a finite number >= 0"}
+    words = {None: "None", bool: "True, False", str: "a path"}
+    words.update({">0": "a finite number > 0", ">=0": "a finite number >= 0"})
     parts = [words.get(a) or repr(a) for a in rule]
     text = ", ".join(parts)
     head, _, last = text.rpartition(", ")
@@ -101,7 +102,9 @@ def check_checkpoint(key, value):
     if not path.exists():
         if ONLINE and str(value) == path.name and path.name in GITHUB_ASSETS_NAMES:
             return  # upstream downloads it
-        raise MissingFileError(f"'{key}={value}': no such file ({path.resolve()}); pass a trained checkpoint, {EXAMPLE_WEIGHTS}")
+        raise MissingFileError(
+            f"'{key}={value}': no such file ({path.resolve()}); pass a trained checkpoint, {EXAMPLE_WEIGHTS}"
+        )
     if not path.is_file() or not _looks_like_checkpoint(path):
         raise KeyValueError(
             f"'{key}={value}' is not a PyTorch checkpoint (torch.save writes a zip archive or a pickle); pass a "
