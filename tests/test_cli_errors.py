@@ -147,7 +147,8 @@ def test_a_text_file_or_yaml_as_distill_model_is_one_line(tmp_path):
 @pytest.mark.slow
 def test_a_misspelt_teacher_yaml_is_one_line_with_the_closest_name(tmp_path):
     message = train_fails(tmp_path, "self_distill=True", "sd_teacher=sdgasnet-ss.yaml")
-    assert message == "'sd_teacher=sdgasnet-ss.yaml': sdgasnet-ss.yaml: no such model YAML; did you mean sdgasnet-s.yaml?"
+    assert message == ("'sd_teacher=sdgasnet-ss.yaml': sdgasnet-ss.yaml: no such model YAML; did you mean "
+                       "sdgasnet-s.yaml?")
 
 
 @pytest.mark.slow
