@@ -29,9 +29,9 @@ def check_train_args(custom):
     sd_teacher checkpoint, an absolute project folder. Raises UnknownKeyError, KeyValueError or MissingFileError."""
     check_plugin_keys(custom)
     check_plugin_values(custom)
-    if custom.get("distill_model"):
-        check_checkpoint("distill_model", custom["distill_model"])
-    teacher = custom.get("sd_teacher")
+    distill, teacher = custom.get("distill_model"), custom.get("sd_teacher")
+    if distill and isinstance(distill, (str, os.PathLike)):
+        check_checkpoint("distill_model", distill)
     if teacher and Path(teacher).suffix not in YAML_SUFFIXES:  # a YAML teacher is built: yaml_model_load checks it
         check_checkpoint("sd_teacher", teacher)
     if custom.get("project"):
@@ -125,7 +125,7 @@ def _looks_like_checkpoint(path):
 def check_project(project):
     """Raise KeyValueError unless folder `project` (absolute: a relative one lives under runs_dir) can be made or
     written to; probes with a temporary folder that it removes at once."""
-    path = Path(project).expanduser()
+    path = Path(str(project)).expanduser()
     if not path.is_absolute():
         return
     existing = next(p for p in (path, *path.parents) if p.exists())

@@ -46,10 +46,10 @@ def _alive(pid):
 def remove_stale_partials(path):
     """Remove the partial folders of `path` left by killed runs: made on this host by a process that is gone.
     Others (a live process's, another host's, or without an owner in the name) are left alone."""
-    host = socket.gethostname()
-    for folder in path.parent.glob(f".{path.name}.partial-*"):
-        m = OWNER.search(folder.name[len(path.name) + 2 :])
-        if m and m["host"] == host and not _alive(int(m["pid"])):
+    host, prefix = socket.gethostname(), f".{path.name}."
+    for folder in path.parent.iterdir():
+        m = OWNER.match(folder.name[len(prefix) :]) if folder.name.startswith(prefix) else None
+        if m and folder.is_dir() and m["host"] == host and not _alive(int(m["pid"])):
             shutil.rmtree(folder, ignore_errors=True)
 
 
