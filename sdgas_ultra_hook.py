@@ -5,8 +5,9 @@
 `sys` and `os` (both already loaded at start-up) and registers a finder. When a program imports `ultralytics` (by
 `import`, `importlib.import_module`, `python -m`, in spawned workers and DDP processes alike), the finder lets the
 real import run and then calls `sdgas_ultra.activate()`. Availability probes (`importlib.util.find_spec`) that do
-not import leave the finder in place. With SDGAS_ULTRA_DISABLE=1 nothing is registered: ultralytics stays stock and
-sdgas_ultra is not imported.
+not import leave the finder in place. With SDGAS_ULTRA_DISABLE=1 no finder is registered: ultralytics stays stock and
+sdgas_ultra is not imported; only an uncaught error about a plugin name (sdgasnet-n.yaml, sd_T) is explained as the
+plugin being disabled (one line from `yolo`, a line after the traceback elsewhere).
 """
 
 import os
@@ -58,9 +59,30 @@ class _UltralyticsFinder:
         return spec
 
 
+def _explain_disabled(kind, exc, tb, previous=sys.excepthook):
+    """sys.excepthook while the plugin is disabled: a missing file or unknown key that is the plugin's says so."""
+    import re
+
+    first = re.sub(r"\x1b\[[0-9;]*m", "", str(exc)).strip().split("\n")[0]
+    ours = re.search(r"sdgas[\w.-]*\.ya?ml|synthetic-defects[\w-]*\.ya?ml|\bsd_\w+|\bself_distill\b", first)
+    if not (isinstance(exc, (FileNotFoundError, SyntaxError)) and ours):
+        return previous(kind, exc, tb)
+    line = (
+        f"the sdgas-ultra plugin is disabled (SDGAS_ULTRA_DISABLE=1), so ultralytics does not know '{ours[0]}' "
+        f"({first}); unset SDGAS_ULTRA_DISABLE to use it"
+    )
+    prog = os.path.basename(sys.argv[0])
+    if prog not in ("yolo", "ultralytics"):
+        previous(kind, exc, tb)  # a Python program keeps its traceback
+        prog = "sdgas-ultra"
+    print(f"{prog}: error: {line}", file=sys.stderr)
+
+
 def install():
-    """Register the finder once, unless ultralytics is already imported or SDGAS_ULTRA_DISABLE is set."""
+    """Register the finder once, unless ultralytics is already imported or SDGAS_ULTRA_DISABLE is set (then only
+    the excepthook that explains errors about plugin names)."""
     if os.environ.get("SDGAS_ULTRA_DISABLE", "").lower() in ("1", "true", "yes"):
+        sys.excepthook = _explain_disabled
         return
     if "ultralytics" not in sys.modules and not any(type(f).__name__ == "_UltralyticsFinder" for f in sys.meta_path):
         sys.meta_path.insert(0, _UltralyticsFinder())

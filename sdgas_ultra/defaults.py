@@ -20,3 +20,20 @@ PLUGIN_CFG = {
 
 # what None means for sd_T and sd_cls in each sd_mode
 MODE_DEFAULTS = {"enhanced": {"sd_T": 2.0, "sd_cls": 1.0}, "yolov6": {"sd_T": 20.0, "sd_cls": 2.0}}
+
+# key -> what it accepts, checked before anything is written (_upstream/config.check_plugin_values), any of: bool
+# (True or False, as ultralytics' own bool keys), str (a path), None, ">0" or ">=0" (a finite int or float in that
+# range), or a literal choice
+PLUGIN_RULES = {
+    "self_distill": (bool,),
+    "sd_teacher": (str, None),
+    "sd_kl": (bool,),
+    "sd_mode": tuple(MODE_DEFAULTS),
+    "sd_T": (">0", None),
+    "sd_cls": (">=0", None),
+    "sd_dfl": (">=0",),
+    "sd_std": (bool,),
+    "sd_fg": (bool, "all", "teacher", "assigned", "none"),
+    "sd_cos": (bool,),
+    "sd_cls_dist": ("sigmoid", "softmax"),
+}

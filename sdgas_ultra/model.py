@@ -30,7 +30,11 @@ class SDGASModel(YOLO):
         return task_map
 
     def train(self, trainer=None, **kwargs):
-        """Train as YOLO does; `self_distill=True` trains a teacher (this model or `sd_teacher`) first."""
+        """Train as YOLO does; `self_distill=True` trains a teacher (this model or `sd_teacher`) first. Every key is
+        checked before anything is written (a bad value raises KeyValueError naming it)."""
+        from ._upstream import check_train_args
+
+        check_train_args(kwargs)
         if kwargs.pop("self_distill", False):
             from .distill.pipeline import self_distill
 

@@ -213,7 +213,7 @@ def test_mismatched_teacher_fails_before_the_first_batch(common, tmp_path):
 def test_bad_sd_mode_fails_before_the_first_batch(common, teacher):
     student, batches = YOLO("yolov8n.yaml"), []
     student.add_callback("on_train_batch_start", lambda trainer: batches.append(1))
-    with pytest.raises(ValueError, match=r"sd_mode must be one of \('enhanced', 'yolov6'\), got 'v6'"):
+    with pytest.raises(ValueError, match=r"'sd_mode=v6' is invalid: 'sd_mode' must be 'enhanced' or 'yolov6'"):
         student.train(trainer=SDGASTrainer, name="bad-mode", distill_model=str(teacher), sd_mode="v6", **common)
     assert not batches and getattr(student.trainer, "train_loader", None) is None  # no data was loaded
 

@@ -205,3 +205,15 @@ def test_sources_are_a_file_a_folder_or_an_absolute_glob(tmp_path):
     assert tiling.list_sources(tmp_path) == [tmp_path / "a.jpg", tmp_path / "b.png"]
     assert tiling.list_sources(tmp_path / "*.png") == [tmp_path / "b.png"]
     assert tiling.list_sources(tmp_path / "a.jpg") == [tmp_path / "a.jpg"]
+
+
+def test_tiling_keeps_the_data_yaml_keys_it_does_not_rewrite(tmp_path):
+    import yaml
+
+    make_dataset(tmp_path / "src", np.random.default_rng(2), n=2)
+    data = tmp_path / "src" / "data.yaml"
+    data.write_text(data.read_text() + "channels: 1\nkpt_note: kept as is\ndownload: https://example.com/x.zip\n")
+    tiling.tile_dataset(data, tmp_path / "t", SIZE, OVERLAP, verbose=False)
+    cfg = yaml.safe_load((tmp_path / "t" / "data.yaml").read_text())
+    assert cfg["channels"] == 1 and cfg["kpt_note"] == "kept as is" and "download" not in cfg
+    assert cfg["train"] == "images/train" and cfg["names"] == {0: "a", 1: "b", 2: "c"}

@@ -119,6 +119,48 @@ def test_yaml_model_load_reads_scale_from_plugin_names():
     assert engine_model.yaml_model_load is tasks.yaml_model_load
 
 
+def test_a_local_copy_named_with_a_scale_builds_that_scale_as_upstream_does(tmp_path, monkeypatch):
+    """A user's own sdgasnet-s.yaml (a copy of the shipped file) is scale s, as a local yolov8s.yaml is for upstream;
+    a copy of a stock YAML keeps upstream's rule (first scale)."""
+    from ultralytics import YOLO
+    from ultralytics.nn import tasks
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sdgasnet-s.yaml").write_text((CFG_DIR / "models" / "sdgasnet.yaml").read_text())
+    assert tasks.yaml_model_load("sdgasnet-s.yaml")["scale"] == "s"
+    assert tasks.yaml_model_load(str(tmp_path / "sdgasnet-s.yaml"))["scale"] == "s"
+    local = sum(p.numel() for p in YOLO(str(tmp_path / "sdgasnet-s.yaml")).model.parameters())
+    shipped = sum(p.numel() for p in YOLO(str(CFG_DIR / "models" / "sdgasnet.yaml")).model.parameters())  # n
+    assert local > 3 * shipped
+    (tmp_path / "mine-s.yaml").write_text("nc: 1\nscales: {n: [0.33, 0.25, 1024], s: [0.33, 0.5, 1024]}\n"
+                                          "backbone: [[-1, 1, Conv, [64, 3, 2]]]\nhead: [[-1, 1, Detect, [nc]]]\n")
+    assert not tasks.yaml_model_load("mine-s.yaml")["scale"]
+
+
+def test_plugin_models_warn_of_a_missing_scale_once_and_print_resolved_args():
+    """A plugin YAML without a scale: one 'no model scale passed' warning (not one per stock row), and the summary
+    shows each stock row's arguments as upstream resolves them (Detect: nc, reg_max, end2end, input channels)."""
+    import logging
+
+    from ultralytics.nn import tasks
+    from ultralytics.utils import LOGGER
+
+    d = tasks.yaml_model_load(str(CFG_DIR / "models" / "sdgasnet.yaml"))
+    d.pop("scale", None)
+    seen = []
+    handler = logging.Handler()
+    handler.emit = lambda record: seen.append(record.getMessage())
+    LOGGER.addHandler(handler)
+    try:
+        tasks.parse_model(d, ch=3, verbose=True)
+    finally:
+        LOGGER.removeHandler(handler)
+    assert sum("no model scale passed" in m for m in seen) == 1
+    detect = next(m for m in seen if "ultralytics.nn.modules.head.Detect" in m)
+    args = detect.split("Detect", 1)[1].strip()
+    assert args.startswith("[6, ") and args.endswith(", [64, 128, 256]]")  # not the YAML's ['nc']
+
+
 def test_unknown_scale_lists_the_valid_scales():
     from ultralytics.nn import tasks
 
@@ -166,9 +208,9 @@ def test_stock_row_build_uses_upstream_index_and_batchnorm_rules():
     from ultralytics.nn import tasks
 
     d = tasks.yaml_model_load("yolov8n.yaml")
-    layer, c2 = _upstream.build_stock_row(d, -1, 3, "C2f", [256, True], [32], tasks.parse_model.sdgas_original)
-    assert type(layer).__name__ == "C2f" and c2 == 64  # 256 * width 0.25
-    layer, c2 = _upstream.build_stock_row(d, [-1, 4], 1, "Concat", [1], [48, 40], tasks.parse_model.sdgas_original)
+    layer, c2, args = _upstream.build_stock_row(d, -1, 3, "C2f", [256, True], [32], tasks.parse_model.sdgas_original)
+    assert type(layer).__name__ == "C2f" and c2 == 64 and args == "[32, 64, 1, True]"  # 256 * width 0.25, n 3 * 0.33
+    layer, c2, _ = _upstream.build_stock_row(d, [-1, 4], 1, "Concat", [1], [48, 40], tasks.parse_model.sdgas_original)
     assert type(layer).__name__ == "Concat" and c2 == 88
 
 
@@ -208,8 +250,9 @@ def test_YOLO_train_leaves_plain_training_to_ultralytics(tmp_path):
     from ultralytics import YOLO
 
     model = YOLO("yolov8n.yaml")
+    torch.save({}, tmp_path / "t.pt")  # a file that passes the checkpoint check; never loaded
     with pytest.raises(RuntimeError, match="missing.yaml"):  # the stock path runs, failing fast on the dataset
-        model.train(data=str(tmp_path / "missing.yaml"), distill_model="t.pt", project=str(tmp_path))
+        model.train(data=str(tmp_path / "missing.yaml"), distill_model=str(tmp_path / "t.pt"), project=str(tmp_path))
     assert type(model) is YOLO
 
 

@@ -209,3 +209,15 @@ def test_the_sdgas_cli_registers_convert_voc():
     from sdgas_ultra.cli import COMMANDS
 
     assert COMMANDS["convert-voc"] == ("sdgas_ultra.data.voc", "add_parser")
+
+
+def test_an_empty_validation_split_is_warned_on_stderr_with_how_to_get_one(tmp_path, capsys):
+    out = tmp_path / "out"
+    report = convert_voc(neu_flat(tmp_path / "src"), out, val=0.1, verbose=False)  # 3 images a class: 0.3 -> 0
+    assert not report.images["val"]
+    err = capsys.readouterr().err
+    assert err == ("WARNING: no validation images: val=0.1 of each class rounds to 0 images here, so data.yaml "
+                   "validates on the training images; pass --val 0.17 or more (val=0.17 in Python), or put "
+                   "validation images in a val/ folder under SRC\n")
+    report = convert_voc(tmp_path / "src", tmp_path / "out2", val=0.17, verbose=False)
+    assert report.images["val"] and capsys.readouterr().err == ""

@@ -19,7 +19,7 @@ from .distill import (
     DistillationModel_student_model,
     v8DetectionLoss_get_assigned_targets_and_loss,
 )
-from .errors import ModelYAMLError, UnknownKeyError, short_message
+from .errors import KeyValueError, MissingFileError, ModelYAMLError, UnknownKeyError, short_message
 from .files import CFG_DIR, PACKAGE_DIR, SCALED_STEM, plugin_file
 from .guard import BEHAVIOURS, INTERNALS, SUPPORTED, check_internals, check_version
 from .parser import build_stock_row, check_rows, is_sdgasnet, parse_with_plugins
@@ -38,7 +38,8 @@ from .patches import (
 
 __all__ = (  # also _build_stock_row, _parse_with_plugins: the names before the split
     "BaseModel_criterion", "BaseTrainer_setup_train", "Detect_forward_head", "Detect_head",
-    "DistillationModel_student_model", "v8DetectionLoss_get_assigned_targets_and_loss", "ModelYAMLError",
+    "DistillationModel_student_model", "v8DetectionLoss_get_assigned_targets_and_loss", "KeyValueError",
+    "MissingFileError", "ModelYAMLError", "check_train_args",
     "UnknownKeyError", "short_message", "CFG_DIR", "PACKAGE_DIR", "SCALED_STEM", "plugin_file", "BEHAVIOURS",
     "INTERNALS", "SUPPORTED", "check_internals", "check_version", "build_stock_row", "check_rows", "is_sdgasnet",
     "parse_with_plugins", "PATCHES", "YOLO_init", "YOLO_train", "activate", "check_dict_alignment", "check_file",
@@ -48,9 +49,9 @@ _build_stock_row, _parse_with_plugins = build_stock_row, parse_with_plugins  # n
 
 
 def __getattr__(name):
-    """DEFAULT_CFG (the distillation trainers' default config) imports ultralytics, so it is built on first use."""
-    if name == "DEFAULT_CFG":
-        from .config import DEFAULT_CFG
+    """DEFAULT_CFG (the distillation trainers' default config) and check_train_args import ultralytics: on first use."""
+    if name in ("DEFAULT_CFG", "check_train_args"):
+        from . import config
 
-        return DEFAULT_CFG
+        return getattr(config, name)
     raise AttributeError(f"module 'sdgas_ultra._upstream' has no attribute '{name}'")

@@ -16,6 +16,15 @@ class UnknownKeyError(SyntaxError):
     """An unknown `sd_` training key; the message names the closest valid keys (a SyntaxError, as upstream raises)."""
 
 
+class KeyValueError(ValueError):
+    """A training key with a value it does not take (sd_T=nan, distill_model=model.yaml, project=<read-only>); the
+    message names the key, the value and what is allowed."""
+
+
+class MissingFileError(FileNotFoundError):
+    """A file the user named does not exist (and is not downloaded); the message says what to pass instead."""
+
+
 def closest(name, choices, n=3, cutoff=0.0):
     """Up to n of choices most like name (case-insensitive, similarity >= cutoff in [0, 1]), best first."""
     by_lower = {c.lower(): c for c in choices}

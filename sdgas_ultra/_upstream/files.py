@@ -9,6 +9,11 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]  # sdgas_ultra/
 # wheel: sdgas_ultra/cfg; source checkout (editable install, tests): <repo>/cfg
 CFG_DIR = PACKAGE_DIR / "cfg" if (PACKAGE_DIR / "cfg").is_dir() else PACKAGE_DIR.parent / "cfg"
 SCALED_STEM = re.compile(r"^(?P<base>.+)-(?P<scale>[a-z])$")  # sdgasnet-n -> sdgasnet, n
+# model YAMLs renamed in 0.3.1 (the ladder adds CS before FGPEM): old name -> (new name, what changed)
+RENAMED = {
+    "sdgas-a4-cs.yaml": ("sdgas-a4-fgpem.yaml", "same network"),
+    "sdgas-a3-fgpem.yaml": ("sdgas-l4-fgpem-no-cs.yaml", "FGPEM without CS is now lead l4"),
+}
 
 
 def plugin_file(name):
@@ -17,3 +22,28 @@ def plugin_file(name):
     if not name or "/" in name or "\\" in name or os.path.exists(name):
         return None
     return next(iter(sorted(CFG_DIR.rglob(name))), None)
+
+
+def model_yaml_names():
+    """Bare names of the shipped model YAMLs, with the '<name>-<scale>.yaml' forms of those that have scales."""
+    import yaml
+
+    names = []
+    for path in sorted((CFG_DIR / "models").rglob("*.yaml")):
+        names.append(path.name)
+        scales = (yaml.safe_load(path.read_text()) or {}).get("scales") or {}
+        names += [f"{path.stem}-{s}{path.suffix}" for s in scales]
+    return names
+
+
+def missing_model_yaml(name):
+    """MissingFileError for a model YAML that does not exist and was renamed or is close to a shipped one, or None
+    (not a plugin name: upstream's own error stands)."""
+    from .errors import MissingFileError, closest
+
+    base = Path(name).name
+    if base in RENAMED:
+        new, why = RENAMED[base]
+        return MissingFileError(f"{name}: renamed {new} in sdgas-ultra 0.3.1 ({why}); use {new}")
+    near = closest(base, model_yaml_names(), n=1, cutoff=0.8)
+    return MissingFileError(f"{name}: no such model YAML; did you mean {near[0]}?") if near else None

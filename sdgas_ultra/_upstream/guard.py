@@ -39,6 +39,11 @@ INTERNALS = (
     ("ultralytics.engine.trainer:BaseTrainer.label_loss_items", ("self", "loss_items", "prefix")),
     ("ultralytics.utils.torch_utils:ModelEMA.__init__", ("self", "model")),
     ("ultralytics.nn.distill_model:DistillationModel", type),
+    # config.check_checkpoint: a missing teacher is left to upstream's download only if it is a release asset, online
+    ("ultralytics.utils:ONLINE", object),
+    ("ultralytics.utils.downloads:GITHUB_ASSETS_NAMES", object),
+    # parser.build_stock_row reads the resolved arguments from upstream's summary lines on this logger
+    ("ultralytics.utils:LOGGER", object),
 )
 
 

@@ -6,6 +6,8 @@ own `parse` rule, stock rows by ultralytics' parser on a one-row model (build_st
 rules stay upstream's. YAMLs of stock layers only go to ultralytics' parser untouched.
 """
 
+import logging
+
 from .errors import ModelYAMLError, closest
 
 # modules after which ultralytics' parse_model builds heads with the YOLO11-style classification branch (legacy=False)
@@ -101,7 +103,11 @@ def parse_with_plugins(d, ch, verbose, rows, plugin_layers, original):
 
     scales, scale = d.get("scales"), d.get("scale")
     if scales:
-        sc = Scale(*scales[scale or next(iter(scales))])
+        if not scale:  # warned once here; the stock rows below get the scale, so they do not warn each
+            scale = next(iter(scales))
+            LOGGER.warning(f"no model scale passed. Assuming scale='{scale}'.")
+            d = {**d, "scale": scale}
+        sc = Scale(*scales[scale])
     else:
         sc = Scale(d.get("depth_multiple", 1.0), d.get("width_multiple", 1.0))
     if verbose:
@@ -120,8 +126,8 @@ def parse_with_plugins(d, ch, verbose, rows, plugin_layers, original):
                 layer.np = sum(p.numel() for p in layer.parameters())
                 t = f"{cls.__module__}.{cls.__name__}"
             else:
-                layer, c2 = build_stock_row(d, f, n, m, args, c_in, original, legacy)
-                ctor_args, t = args, layer.type
+                layer, c2, ctor_args = build_stock_row(d, f, n, m, args, c_in, original, legacy)
+                t = layer.type
         except ModelYAMLError:
             raise
         except Exception as e:
@@ -145,7 +151,7 @@ def build_stock_row(d, f, n, m, args, c_in, original, legacy=True):
     first argument), the row itself, then a `nn.BatchNorm2d` probe, which the parser sizes to the row's output
     channels (guard.parse_model_index_rule checks both rules). With legacy=False a small C3k2 row goes first: upstream
     then builds a head row (Detect and kin) with the YOLO11-style classification branch, as after a YOLO11 backbone.
-    Returns (layer, output channels).
+    Returns (layer, output channels, its arguments as upstream resolved them: the text its model summary prints).
     """
     sub = {k: v for k, v in d.items() if k not in ("backbone", "head", "legacy")}
     k = len(c_in)
@@ -154,9 +160,31 @@ def build_stock_row(d, f, n, m, args, c_in, original, legacy=True):
     sub["backbone"] += [[list(range(k)) if isinstance(f, list) else k - 1, n, m, list(args)]]
     sub["backbone"] += [[-1, 1, "nn.BatchNorm2d", []]]
     sub["head"] = []
-    seq, _ = original(sub, ch=c_in[0], verbose=False)
+    with _SummaryLines() as lines:  # upstream's summary of the tiny model, kept from the log
+        seq, _ = original(sub, ch=c_in[0], verbose=True)
     row = k + (0 if legacy else 1)
-    return seq[row], seq[row + 1].num_features
+    layer = seq[row]
+    line = next((x for x in lines if x[:3].strip() == str(row) and layer.type in x), None)
+    return layer, seq[row + 1].num_features, line.split(layer.type, 1)[1].strip() if line else args
+
+
+class _SummaryLines(logging.Filter):
+    """Context manager: the messages ultralytics' LOGGER logs meanwhile, as a list, instead of printing them."""
+
+    def __enter__(self):
+        from ultralytics.utils import LOGGER
+
+        self.lines, self.logger = [], LOGGER
+        LOGGER.addFilter(self)
+        return self.lines
+
+    def __exit__(self, *exc):
+        self.logger.removeFilter(self)
+        return False
+
+    def filter(self, record):
+        self.lines.append(record.getMessage())
+        return False
 
 
 def is_sdgasnet(model):

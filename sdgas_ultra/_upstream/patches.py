@@ -13,7 +13,7 @@ from functools import wraps
 from pathlib import Path
 
 from .errors import ModelYAMLError, short_message
-from .files import SCALED_STEM, plugin_file
+from .files import SCALED_STEM, missing_model_yaml, plugin_file
 
 
 @dataclass(frozen=True)
@@ -86,13 +86,14 @@ def activate(model_class):
 @patch("ultralytics.cfg:check_dict_alignment")
 def check_dict_alignment(original):
     """Accept the plugin's keys wherever ultralytics validates overrides (CLI, get_cfg), without adding them to the
-    default config; a misspelt `sd_` key gets the closest valid keys."""
+    default config; a misspelt `sd_` key gets the closest valid keys, and values are checked (config.check_train_args)
+    before anything is written: the CLI calls this before it builds the model, the trainer before its run folder."""
 
     def wrapper(base, custom, e=None, allowed_custom_keys=None):
         from ..defaults import PLUGIN_CFG
-        from .config import check_plugin_keys
+        from .config import check_train_args
 
-        check_plugin_keys(custom)
+        check_train_args(custom)
         return original({**PLUGIN_CFG, **base}, custom, e, allowed_custom_keys)
 
     return wrapper
@@ -153,10 +154,19 @@ def yaml_model_load(original):
                 )
             d["scale"], d["yaml_file"] = m["scale"], str(path)
             return d
-        d = original(path)
-        if d.get("scales") and not d.get("scale") and plugin_file(path.name):  # 'sdgasnet.yaml' alone: first scale
-            d["scale"] = next(iter(d["scales"]))
-            LOGGER.info(f"{path.name}: no scale in the name, using scale '{d['scale']}'")
+        try:
+            d = original(path)
+        except FileNotFoundError:
+            error = missing_model_yaml(path)  # renamed in 0.3.1, or close to a shipped name: say which
+            if error is None:
+                raise
+            raise error from None
+        if d.get("scales") and not d.get("scale"):
+            if m and m["scale"] in d["scales"] and _plugin_model(d):  # a local copy sdgasnet-s.yaml: scale s, as
+                d["scale"] = m["scale"]  # upstream reads a local yolov8s.yaml
+            elif plugin_file(path.name):  # 'sdgasnet.yaml' alone: first scale
+                d["scale"] = next(iter(d["scales"]))
+                LOGGER.info(f"{path.name}: no scale in the name, using scale '{d['scale']}'")
         return d
 
     return wrapper
@@ -172,8 +182,7 @@ def parse_model(original):
         from ..nn import LAYERS
         from .parser import check_rows, misspelt_plugin_layer, parse_with_plugins
 
-        plugin_rows = any(isinstance(r, (list, tuple)) and len(r) == 4 and r[2] in LAYERS for r in _rows(d))
-        if not plugin_rows and "legacy" not in d:
+        if not _plugin_model(d):
             error = misspelt_plugin_layer(d, LAYERS)
             if error:
                 raise error
@@ -183,9 +192,12 @@ def parse_model(original):
     return wrapper
 
 
-def _rows(d):
-    """Backbone then head rows of model dict d."""
-    return list(d.get("backbone") or []) + list(d.get("head") or [])
+def _plugin_model(d):
+    """True if model dict d names a plugin layer in a row or sets the plugin's `legacy:` key (the plugin builds it)."""
+    from ..nn import LAYERS
+
+    rows = list(d.get("backbone") or []) + list(d.get("head") or [])
+    return "legacy" in d or any(isinstance(r, (list, tuple)) and len(r) == 4 and r[2] in LAYERS for r in rows)
 
 
 # --- ultralytics.nn.tasks.torch_safe_load ---------------------------------------------------------------------------

@@ -1,23 +1,56 @@
 # sdgas-ultra, AGPL-3.0
 """Atomic writes for every dataset folder and file the data tools produce.
 
-Everything is built under a unique hidden sibling name (`.<name>.partial-<random>`) and renamed into place only
-when complete, so a reader, a later run or a concurrent process sees the old content or the finished new one,
-never a half-written dataset that looks valid. A failure removes the partial copy and leaves the target as it was.
+Everything is built under a unique hidden sibling name (`.<name>.partial-<host>-<pid>-<random>`) and renamed into
+place only when complete, so a reader, a later run or a concurrent process sees the old content or the finished new
+one, never a half-written dataset that looks valid. A failure removes the partial copy and leaves the target as it
+was; a partial copy left by a killed run (its process gone, on this host) is removed by the next write there. The
+folders made follow the user's umask (mkdtemp alone would leave them 0700).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
+import socket
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 
+OWNER = re.compile(r"partial-(?P<host>.+)-(?P<pid>\d+)-[^-]+$")  # the owner in a partial folder's name
+
 
 def _sibling(path, kind):
-    """A new, unique hidden folder beside `path` (created atomically by mkdtemp)."""
-    return Path(tempfile.mkdtemp(prefix=f".{path.name}.{kind}-", dir=path.parent))
+    """A new, unique hidden folder beside `path` (created atomically by mkdtemp; mode 0777 less the umask). Partial
+    folders carry their owner: `.<name>.partial-<host>-<pid>-<random>`."""
+    owner = f"{socket.gethostname()}-{os.getpid()}-" if kind == "partial" else ""
+    folder = Path(tempfile.mkdtemp(prefix=f".{path.name}.{kind}-{owner}", dir=path.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    folder.chmod(0o777 & ~umask)
+    return folder
+
+
+def _alive(pid):
+    """True if process pid exists on this host (also when it belongs to another user)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_partials(path):
+    """Remove the partial folders of `path` left by killed runs: made on this host by a process that is gone.
+    Others (a live process's, another host's, or without an owner in the name) are left alone."""
+    host, prefix = socket.gethostname(), f".{path.name}."
+    for folder in path.parent.iterdir():
+        m = OWNER.match(folder.name[len(prefix) :]) if folder.name.startswith(prefix) else None
+        if m and folder.is_dir() and m["host"] == host and not _alive(int(m["pid"])):
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 @contextmanager
@@ -38,6 +71,7 @@ def atomic_dir(out, replace=False):
     if out.is_dir() and any(out.iterdir()) and not replace:
         raise FileExistsError(f"{out} exists and is not empty; choose a new folder or pass overwrite")
     out.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(out)
     tmp = _sibling(out, "partial")
     try:
         yield tmp
@@ -72,6 +106,7 @@ def atomic_file(file):
     """Yield a temporary path beside `file` to write to; replace `file` with it when the block succeeds."""
     file = Path(file).expanduser().resolve()
     file.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_partials(file)
     tmp = _sibling(file, "partial")
     try:
         yield tmp / file.name  # same name, so writers that pick a format from the suffix still do

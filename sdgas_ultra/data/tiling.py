@@ -115,10 +115,37 @@ def tile_dataset(data, out, size=640, overlap=0.2, min_visible=0.25, min_px=2.0,
                     n["tile_boxes"] += len(idx)
                 n["never_whole"] += int((~whole).sum())
         write_data_yaml(tmp, ds["names"], set(ds["splits"]),
-                        f"tiled by `sdgas tile` from {ds['file']} (size {size}, overlap {overlap})")
+                        f"tiled by `sdgas tile` from {ds['file']} (size {size}, overlap {overlap})",
+                        kept_keys(ds["file"]))
     if verbose:
         print(", ".join(f"{k} {v}" for k, v in n.items()) + f"\ntiled dataset written to {Path(out).resolve()}")
     return n
+
+
+def kept_keys(data_yaml):
+    """The keys of a dataset YAML that a tiled copy keeps as they are (channels, ...): all but the ones it rewrites
+    (path, splits, names, nc) and `download` (which fetches the source dataset, not the tiles)."""
+    import yaml
+
+    cfg = yaml.safe_load(Path(data_yaml).read_text()) or {}
+    rewritten = {"path", "train", "val", "test", "minival", "names", "nc", "download"}
+    return {k: v for k, v in cfg.items() if k not in rewritten}
+
+
+def _positive_int(text):
+    """argparse type: an int > 0."""
+    value = int(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a positive number of pixels, got {text}")
+    return value
+
+
+def _overlap(text):
+    """argparse type: a fraction in [0, 1)."""
+    value = float(text)
+    if not 0 <= value < 1:
+        raise argparse.ArgumentTypeError(f"must be a fraction in [0, 1), got {text}")
+    return value
 
 
 def merge_detections(boxes, scores, classes, truncated, iou=0.5, ios=0.8):
@@ -255,8 +282,8 @@ def _run_predict(args):
 
 
 def _tiling_args(p):
-    p.add_argument("--size", type=int, default=640, help="tile side in pixels")
-    p.add_argument("--overlap", type=float, default=0.2, help="minimum overlap of neighbouring tiles, fraction")
+    p.add_argument("--size", type=_positive_int, default=640, help="tile side in pixels")
+    p.add_argument("--overlap", type=_overlap, default=0.2, help="minimum overlap of neighbouring tiles, fraction")
 
 
 def add_tile_parser(sub):

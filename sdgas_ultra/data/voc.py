@@ -16,9 +16,11 @@ built in a hidden sibling folder and renamed into place at the end, so a failed 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import random
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -212,8 +214,11 @@ def _place(src, dst):
         shutil.copy2(src, dst)
 
 
-def write_data_yaml(out, names, splits, comment=""):
-    """Write out/data.yaml for a YOLO dataset laid out as out/images/<split>/ (no `path`: it is the YAML's folder)."""
+def write_data_yaml(out, names, splits, comment="", extra=None):
+    """Write out/data.yaml for a YOLO dataset laid out as out/images/<split>/ (no `path`: it is the YAML's folder);
+    dict `extra` adds keys after the names (e.g. `channels: 1` kept from a source dataset)."""
+    import yaml
+
     lines = [f"# {comment}"] if comment else []
     lines.append("train: images/train")
     lines.append("val: images/val" if "val" in splits else "val: images/train  # no validation images were found")
@@ -221,6 +226,8 @@ def write_data_yaml(out, names, splits, comment=""):
         lines.append("test: images/test")
     lines.append("names:")
     lines += [f"  {i}: {n}" for i, n in enumerate(names)]
+    if extra:
+        lines.append(yaml.safe_dump(extra, sort_keys=False, allow_unicode=True).rstrip("\n"))
     (Path(out) / "data.yaml").write_text("\n".join(lines) + "\n")
 
 
@@ -285,7 +292,20 @@ def convert_voc(src, out, names=None, val=0.2, seed=0, val_stems=None, folder_sp
     if verbose:
         print(report.summary())
         print(f"dataset written to {out} (full report: {out / 'convert_report.txt'})")
+    if not report.images["val"]:
+        print(f"WARNING: {_no_val_hint(unsplit, val)}", file=sys.stderr)
     return report
+
+
+def _no_val_hint(unsplit, val):
+    """Why a conversion has no validation images and how to get some (unsplit: stem -> class key, split by `val`)."""
+    hint = "put validation images in a val/ folder under SRC"
+    if unsplit:
+        largest = max(Counter(unsplit.values()).values())
+        enough = min(math.ceil(100 * 0.5 / largest) / 100, 0.5)  # int(largest * val + 0.5) >= 1
+        hint = f"pass --val {enough} or more (val={enough} in Python), or " + hint
+    return (f"no validation images: val={val} of each class rounds to 0 images here, so data.yaml validates on the "
+            f"training images; {hint}")
 
 
 @command("sdgas convert-voc")

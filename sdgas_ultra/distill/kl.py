@@ -6,8 +6,9 @@ self-distillation that the authors' earlier code used (KL on class scores and on
 T^2 scaling, cosine-decayed weight) and adds what the field calls "enhanced" KD. One class per idea:
 
 - `TemperedKL`: KL(teacher || student) between categorical distributions at temperature T, times T^2
-  (Hinton et al. 2015), from log-softmax in fp32, so fp16 autocast cannot produce NaN or Inf;
-  `TemperedBernoulliKL` is its 2-class case for sigmoid scores, in closed form from log-sigmoid.
+  (Hinton et al. 2015), from log-softmax in float64 (fp32 on MPS), so fp16 autocast cannot produce NaN or Inf and
+  nearly equal distributions cannot give a negative KL; `TemperedBernoulliKL` is its 2-class case for sigmoid
+  scores, in closed form from log-sigmoid, also in float64.
 - `LogitStandardizer`: z -> (z - mean) / sqrt(var + eps) per anchor before the temperature (Sun et al., CVPR 2024,
   "Logit Standardization in Knowledge Distillation"), for softmax distributions only (DFL bins; class scores in
   softmax mode): a softmax is shift-invariant, so this keeps the teacher's ranking and drops its scale. A Bernoulli
@@ -53,6 +54,12 @@ def teacher_logits(cls, box):
     return cls, box, ok
 
 
+def exact_dtype(x):
+    """The dtype the KL terms are computed in for tensors on x's device: float64, or fp32 where the device has no
+    float64 (MPS)."""
+    return torch.float32 if x.device.type == "mps" else torch.float64
+
+
 def weighted_mean(x, w):
     """Sum of x * w over all elements divided by the weight sum (at least 1, so empty foregrounds stay finite)."""
     return (x * w).sum() / w.sum().clamp(min=1.0)
@@ -77,7 +84,7 @@ class TemperedKL(nn.Module):
         Computed in float64: at high T (YOLOv6's 20) both distributions are nearly uniform, the KL of an anchor is
         ~1e-9, and fp32 rounding of the log-probabilities made 40 % of them negative. (MPS has no float64: fp32.)
         """
-        dtype = torch.float32 if s.device.type == "mps" else torch.float64
+        dtype = exact_dtype(s)
         log_ps = F.log_softmax(s.to(dtype) * (1 / self.T), dim=dim)
         log_pt = F.log_softmax(t.to(dtype) * (1 / self.T), dim=dim)
         return (F.kl_div(log_ps, log_pt, reduction="none", log_target=True).sum(dim) * self.T**2).float()
@@ -91,10 +98,15 @@ class TemperedBernoulliKL(TemperedKL):
     """
 
     def forward(self, s, t):
-        """s, t: logits of equal shape; returns the elementwise KL (same shape), fp32."""
-        a, b = t.float() * (1 / self.T), s.float() * (1 / self.T)
+        """s, t: logits of equal shape; returns the elementwise KL (same shape), fp32.
+
+        Computed in float64, as TemperedKL: for nearly equal logits the three terms cancel to ~1e-9, and in fp32
+        29 % of such KLs came out negative. (MPS has no float64: fp32.)
+        """
+        dtype = exact_dtype(s)
+        a, b = t.to(dtype) * (1 / self.T), s.to(dtype) * (1 / self.T)
         kl = F.logsigmoid(a) - F.logsigmoid(b) - torch.sigmoid(-a) * (a - b)
-        return kl * self.T**2
+        return (kl * self.T**2).float()
 
 
 class LogitStandardizer(nn.Module):

@@ -44,4 +44,11 @@ class FGPEM(nn.Module):
         """YAML: [from, 1, FGPEM, [ratio]] -> channels c_in."""
         if isinstance(c_in, list):
             raise ValueError("takes one input layer, not a 'from' list")
+        check_ratio(args[0] if args else 0.25)
         return [c_in, *args], c_in
+
+
+def check_ratio(ratio):
+    """Raise ValueError unless ratio (the DCT cutoff) is a number in (0, 1]."""
+    if isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio <= 1:
+        raise ValueError(f"ratio (DCT cutoff) must be a number in (0, 1], got {ratio!r}")

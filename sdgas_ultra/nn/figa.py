@@ -12,7 +12,7 @@ pooling of the finer levels ('avg' or 'max').
 from torch import nn
 from ultralytics.nn.modules import C2f, Conv
 
-from .fgpem import FGPEM
+from .fgpem import FGPEM, check_ratio
 from .mfa import MFA, check_ref
 from .registry import expect_inputs, register
 from .resize import resize_to
@@ -38,6 +38,7 @@ class FIGA(nn.Module):
         expect_inputs(c_in, at_least=2)
         c2, n, *rest = args
         check_ref(rest[1] if len(rest) > 1 else 2, c_in)
+        check_ratio(rest[0] if rest else 0.25)
         return [c_in, scale.ch(c2), scale.n(n), *rest], scale.ch(c2)
 
 
