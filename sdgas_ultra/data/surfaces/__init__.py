@@ -7,9 +7,9 @@ from the other kinds') and `render(rng, primary, imgsz, easy) -> (img uint8 (H, 
 (k, 5) [cls, x0, y0, x1, y1] pixels)`. sdgas_ultra.data.synthetic writes any of them as a dataset.
 """
 
-from . import steel
+from . import pcb, steel
 
-SURFACES = {"steel": steel}
+SURFACES = {"steel": steel, "pcb": pcb}
 
 
 def surface(kind):
