@@ -7,9 +7,9 @@ from the other kinds') and `render(rng, primary, imgsz, easy) -> (img uint8 (H, 
 (k, 5) [cls, x0, y0, x1, y1] pixels)`. sdgas_ultra.data.synthetic writes any of them as a dataset.
 """
 
-from . import pcb, steel
+from . import pcb, steel, textile
 
-SURFACES = {"steel": steel, "pcb": pcb}
+SURFACES = {"steel": steel, "pcb": pcb, "textile": textile}
 
 
 def surface(kind):

@@ -152,12 +152,14 @@ def _end_shapes(kind, p, d, size, drill):
     return [], []
 
 
-def _bundle(rng, board, easy, m=None):
-    """Try to add one bundle of parallel traces with its terminals; True if it fitted."""
+def _bundle(rng, board, easy, m=None, tht=False):
+    """Try to add one bundle of parallel traces with its terminals (tht: starting at through-hole pads); True if it
+    fitted."""
     n = board.n
     m = m or int(rng.choice((1, 2, 3, 4, 6), p=(0.3, 0.25, 0.2, 0.15, 0.1)))
     w, gap = int(rng.integers(2, 6)), rng.uniform(2.5, 5.0)
     ends = rng.choice(("edge", "tht", "smd", "via"), 2, p=(0.25, 0.3, 0.25, 0.2))
+    ends[0] = "tht" if tht else ends[0]
     terms = [(kind, *_terminal(rng, kind, w, gap)) for kind in ends]
     pitch = max(w + gap, terms[0][3])  # the start row sets the pitch; the end staggers pads that do not fit
     k = int(rng.choice(8, p=np.where(np.arange(8) % 2, 0.3, 0.7) / 4))
@@ -186,7 +188,8 @@ def _bundle(rng, board, easy, m=None):
                 tht.append((j, p, size, drill))
         traces.append(pts)
     shapes = [("line", t, w) for t in traces] + pads
-    if not _fits(board, shapes, gap):
+    win = _window(shapes, 0, n)
+    if win is None or not _fits(board, shapes, gap):
         return False
     ids = [board.new_id() for _ in traces]
     for i, t in zip(ids, traces):
@@ -197,7 +200,8 @@ def _bundle(rng, board, easy, m=None):
         _paint(board.exposed, [shape], 1)
     _paint(board.drill, drills, 1)
     board.pads += [(ids[j], p, r, rh) for j, p, r, rh in tht]
-    board.busy |= (board.tid > 0).astype(np.uint8)
+    x0, y0, x1, y1 = win
+    board.busy[y0:y1, x0:x1] |= (board.tid[y0:y1, x0:x1] > 0).astype(np.uint8)
     if ends[0] in ("tht", "smd") and m > 1 or ends[0] == "tht":
         _outline(rng, board, traces, terms[0], pitch, easy)
     return True
@@ -213,7 +217,7 @@ def _outline(rng, board, traces, term, pitch, easy):
     across = (len(traces) - 1) * pitch + 2 * reach
     corners = _rect(c + d * 0.3 * reach, d, 2 * reach, across)
     _paint(board.silk, [("line", np.concatenate([corners, corners[:1]]), 1)], 1)
-    board.busy |= board.silk
+    _paint(board.busy, [("line", np.concatenate([corners, corners[:1]]), 1)], 1)
     if not easy:
         _designator(rng, board, corners.max(0) + 3)
 
@@ -226,8 +230,8 @@ def _designator(rng, board, xy):
     x, y = int(xy[0]), int(xy[1])
     if x < 0 or y - th < 0 or x + tw > board.n or y + 2 > board.n or board.busy[y - th - 1 : y + 3, x : x + tw].any():
         return
-    cv2.putText(board.silk, text, (x, y), cv2.FONT_HERSHEY_PLAIN, scale, 1, 1, cv2.LINE_8)
-    board.busy |= board.silk
+    for mask in (board.silk, board.busy):
+        cv2.putText(mask, text, (x, y), cv2.FONT_HERSHEY_PLAIN, scale, 1, 1, cv2.LINE_8)
 
 
 def _distractors(rng, board, area):
@@ -254,7 +258,7 @@ def _layout(rng, n, easy):
     """A board: bundles first (the first with >= 2 traces and one with through-hole pads), then distractors."""
     board, area = _Board(n), (n / UNIT) ** 2
     for _ in range(40):  # a bus for shorts, and through-hole pads for missing holes, whatever else fits
-        if _bundle(rng, board, easy, m=int(rng.integers(2, 5))) and board.pads:
+        if _bundle(rng, board, easy, m=int(rng.integers(2, 5)), tht=True):
             break
     for _ in range(int(rng.uniform(50, 90) * area)):
         _bundle(rng, board, easy)
@@ -277,20 +281,22 @@ def _on_trace(rng, board):
         return None
     i, pts, w = board.traces[rng.integers(len(board.traces))]
     seg = np.diff(pts, axis=0)
-    length = np.linalg.norm(seg, axis=1)
-    margin = 2 * w + 8  # clear of the pads at its ends
-    if length.sum() < 2 * margin + 1:
+    length = np.maximum(np.linalg.norm(seg, axis=1), 1e-3)
+    margin = 2 * w + 6  # clear of the pads at its ends
+    cum = np.concatenate([[0], np.cumsum(length)])
+    t = np.arange(margin, cum[-1] - margin, 1.0, dtype=F32)  # candidate points 1 px apart, those on the board
+    k = np.clip(np.searchsorted(cum, t, side="right") - 1, 0, len(seg) - 1)
+    on = pts[k] + seg[k] / length[k, None] * (t - cum[k])[:, None]
+    inside = np.nonzero(((on >= 2) & (on < board.n - 2)).all(1))[0]
+    if not len(inside):
         return None
-    t = rng.uniform(margin, length.sum() - margin)
-    k = min(int(np.searchsorted(np.cumsum(length), t)), len(seg) - 1)
-    d = seg[k] / length[k]
-    p = pts[k] + d * (t - np.cumsum(length)[k] + length[k])
-    if not (R <= p).all() or not (p < board.n - R).all():
-        return None
-    x0, y0 = int(p[0]) - R, int(p[1]) - R
-    tid = board.tid[y0 : y0 + 2 * R, x0 : x0 + 2 * R]
-    yy, xx = np.mgrid[y0 : y0 + 2 * R, x0 : x0 + 2 * R].astype(F32) + 0.5
-    if tid[R, R] != i or board.silk[y0 : y0 + 2 * R, x0 : x0 + 2 * R].any():
+    j = rng.choice(inside)
+    p, d = on[j], seg[k[j]] / length[k[j]]
+    (x0, y0), (x1, y1) = np.maximum(p.astype(int) - R, 0), np.minimum(p.astype(int) + R, board.n)
+    tid = board.tid[y0:y1, x0:x1]
+    yy, xx = np.mgrid[y0:y1, x0:x1].astype(F32) + 0.5
+    near = np.s_[max(int(p[1]) - 8, 0) : int(p[1]) + 8, max(int(p[0]) - 8, 0) : int(p[0]) + 8]
+    if board.tid[int(p[1]), int(p[0])] != i or board.silk[near].any():  # not under silkscreen
         return None
     return i, w, p, d, np.array([-d[1], d[0]], F32), (x0, y0), tid, yy, xx
 
@@ -329,7 +335,7 @@ def _short(rng, board, subtle):
     side = rng.choice((-1, 1))
     for s in np.arange(w / 2 + 1, w / 2 + 13, 0.5):  # walk sideways to the next conductor
         q = np.floor(p + side * nrm * s).astype(int) - (x0, y0)
-        if not (0 <= q).all() or not (q < 2 * R).all():
+        if not (0 <= q).all() or not (q < tid.shape[::-1]).all():
             return None
         if tid[q[1], q[0]] not in (0, i):
             break
@@ -362,25 +368,25 @@ def _spur(rng, board, subtle):
 
 
 def _spurious_copper(rng, board, subtle):
-    c = rng.uniform(R, board.n - R, 2).astype(F32)
+    c = rng.uniform(6, board.n - 6, 2).astype(F32)
     r = rng.uniform(1.0, 2.0) if subtle else rng.uniform(1.5, 5.0)
     a = np.sort(rng.uniform(0, 2 * np.pi, int(rng.integers(6, 11))))
     blob = [("poly", c + np.stack([np.cos(a), np.sin(a)], 1) * r * rng.uniform(0.5, 1.2, (len(a), 1)), 0)]
     if not _fits(board, blob, 3):
         return None
-    x0, y0 = int(c[0]) - R, int(c[1]) - R
-    added = np.zeros((2 * R, 2 * R), np.uint8)
+    x0, y0, x1, y1 = _window(blob, 0, board.n)
+    added = np.zeros((y1 - y0, x1 - x0), np.uint8)
     _paint(added, blob, 1, (x0, y0))
-    return x0, y0, added.astype(bool), np.zeros((2 * R, 2 * R), bool), board.new_id()
+    return x0, y0, added.astype(bool), np.zeros(added.shape, bool), board.new_id()
 
 
 def _missing_hole(rng, board, subtle):
     if not board.pads:
         return None
     i, c, r, rh = board.pads.pop(rng.integers(len(board.pads)))  # popped: one defect per pad
-    (x0, y0), (x1, y1) = np.floor(c - r).astype(int), np.ceil(c + r).astype(int) + 1  # the pad's box
-    if x0 < 0 or y0 < 0 or x1 > board.n or y1 > board.n:
+    if not (rh + 1 <= c).all() or not (c <= board.n - rh - 1).all():  # the drill must be on the board
         return None
+    (x0, y0), (x1, y1) = np.maximum(np.floor(c - r), 0).astype(int), np.minimum(np.ceil(c + r) + 1, board.n).astype(int)
     hole = np.zeros((y1 - y0, x1 - x0), np.uint8)
     _paint(hole, [("disc", c, rh)], 1, (x0, y0))
     return x0, y0, hole.astype(bool), np.zeros(hole.shape, bool), i  # "added": copper where the drill was
@@ -428,7 +434,9 @@ def _colour(rng, board, copper_mask, drill, easy):
     """(n, n, 3) float32 BGR image of the board's masks, before the camera."""
     n = board.n
     mask, copper, finish, silk, hole = _palette(rng, easy)
-    weave = 1 + 0.03 * noise(rng, n, n, 1.2) + 0.03 * noise(rng, n, n, 10.0)
+    cells = max(2, n // 24)  # mottling of about 24 px, cheap at any size
+    mottle = cv2.resize(rng.standard_normal((cells, cells), dtype=F32), (n, n), interpolation=cv2.INTER_CUBIC)
+    weave = 1 + 0.03 * noise(rng, n, n, 1.2) + 0.02 * mottle
     img = mask * weave[..., None]
     cu = cv2.GaussianBlur(copper_mask.astype(F32), (0, 0), 0.6)
     relief = np.zeros_like(cu)
@@ -458,9 +466,13 @@ def render(rng, primary, imgsz=IMGSZ, easy=False, *, defects=True):
     area = (n / UNIT) ** 2
     k = int(rng.choice((1, 2, 3, 4), p=(0.4, 0.3, 0.2, 0.1))) + (rng.poisson(area - 1) if area > 1 else 0)
     boxes = []
-    for j in range(k):
-        cls = primary if j == 0 or rng.random() < 0.8 else int(rng.integers(len(CLASSES)))
-        for _ in range(60 if j == 0 else 15):  # the primary class must find a place
+    for j in range(k + 1):
+        if j == k and boxes:
+            break
+        # the primary class first; the extra round (j == k) only if it found no place: a board too small for it
+        # (some at imgsz < 128) gets spurious copper instead
+        cls = primary if j == 0 else 5 if j == k else primary if rng.random() < 0.8 else int(rng.integers(6))
+        for _ in range(60 if j in (0, k) else 15):
             plan = PLANNERS[cls](rng, board, not easy and rng.random() < 0.2)
             if plan is None or not (plan[2] | plan[3]).any():
                 continue
