@@ -27,7 +27,8 @@ MIN_BOX; the missing hole's is its pad's):
   spur            a thin tapered protrusion of 3-9 px from a trace edge, clear of other copper
   spurious_copper an isolated irregular blob of 1.5-5 px radius in free board space
 Class mix: image i has primary class i % 6; 1-4 defects per 256 x 256 of board (plus about one more per extra
-256 x 256), 80% of the primary class, never overlapping. Difficulty: 20% of defects subtle (narrower bites, gaps and
+256 x 256), 80% of the primary class, never overlapping (a board too small for its primary class, some below
+imgsz 128, gets spurious copper instead). Difficulty: 20% of defects subtle (narrower bites, gaps and
 bridges, 1 px spurs, tiny blobs), 20% of boards with low copper/mask contrast. The easy variant drops the subtle
 defects, the low-contrast boards and the distractors, and uses a milder camera.
 """

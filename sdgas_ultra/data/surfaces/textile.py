@@ -148,11 +148,11 @@ def _thread_error(rng, fab, clean, win, s, faint):
     if kind == "broken":
         hi = lo + rng.uniform(2, 6)
     run = on & (span >= lo) & (span <= hi)
-    scale = {"missing": 0.0, "broken": 0.0, "double": 1.7, "thick": rng.uniform(1.35, 1.5)}[kind]
+    scale = {"missing": 0.0, "broken": 0.0, "double": 1.8, "thick": rng.uniform(1.35, 1.5)}[kind]
     factor = np.where(run, scale, 1.0)
     out = fab.shade(win, factor, 1.0) if k == 0 else fab.shade(win, 1.0, factor)
     if kind != "broken":  # a missing thread leaves a shadowed gap line; a double one stands out brighter
-        out = np.where(run, out * {"missing": 0.7, "double": 1.1, "thick": 1.05}[kind], out)
+        out = np.where(run, out * {"missing": 0.6, "double": 1.2, "thick": 1.08}[kind], out)
     if kind == "broken":  # the loose end of the broken thread, curling off the fabric
         ys, xs = np.nonzero(run)
         p = np.array([xs.mean(), ys.mean()], F32)
@@ -209,9 +209,9 @@ def render(rng, primary, imgsz=IMGSZ, easy=False, *, defects=True):
             faint = not easy and rng.random() < 0.25
             win = np.s_[y : y + h, x : x + w]
             delta = DRAWERS[cls](rng, fab, clean, win, s, faint) - clean[win]
-            if np.abs(delta).max() < (0.06 if faint else 0.15):  # e.g. a missing weft where the warp floats over it
-                continue
             ys, xs = np.nonzero(np.abs(delta) >= BOX_LEVEL * np.abs(delta).max())
+            if abs(delta[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1].mean()) < 0.07 / (1 + faint):
+                continue  # the box as a whole hardly darker or lighter: e.g. a weft error where the warp floats over it
             box = (x + xs.min(), y + ys.min(), x + xs.max() + 1, y + ys.max() + 1)
             if all(overlap(box, b[1:]) < 0.3 for b in boxes):
                 break
