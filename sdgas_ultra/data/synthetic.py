@@ -182,7 +182,9 @@ def generate(out_dir, n_train=600, n_val=150, seed=0, imgsz=200, overwrite=False
     if state == "same":
         return out / "data.yaml"
     if state == "foreign":
-        raise FileExistsError(f"{out} exists and is not an empty directory or a {name} dataset; refusing to overwrite it")
+        raise FileExistsError(
+            f"{out} exists and is not an empty directory or a {name} dataset; refusing to overwrite it"
+        )
     if state == "ours" and not overwrite:
         old = (read_marker(out) or {}).get("params")
         raise FileExistsError(

@@ -203,7 +203,7 @@ def _bundle(rng, board, easy, m=None, tht=False):
     board.pads += [(ids[j], p, r, rh) for j, p, r, rh in tht]
     x0, y0, x1, y1 = win
     board.busy[y0:y1, x0:x1] |= (board.tid[y0:y1, x0:x1] > 0).astype(np.uint8)
-    if ends[0] in ("tht", "smd") and m > 1 or ends[0] == "tht":
+    if ends[0] == "tht" or ends[0] == "smd" and m > 1:  # a header, or an IC's side
         _outline(rng, board, traces, terms[0], pitch, easy)
     return True
 
@@ -310,7 +310,8 @@ def _mouse_bite(rng, board, subtle):
     k = 1 if subtle else int(rng.integers(1, 4))
     r = max(1.0, rng.uniform(0.3, 0.45) * w) if subtle else max(1.2, rng.uniform(0.45, 0.8) * w)
     side = rng.choice((-1, 1))
-    centres = p + side * nrm * (w / 2 + r * rng.uniform(-0.1, 0.3)) + d[None] * (np.arange(k) - (k - 1) / 2)[:, None] * r * rng.uniform(1.0, 1.6)
+    along = (np.arange(k) - (k - 1) / 2)[:, None] * r * rng.uniform(1.0, 1.6)  # scallops side by side
+    centres = p + side * nrm * (w / 2 + r * rng.uniform(-0.1, 0.3)) + d[None] * along
     bite = np.zeros(tid.shape, bool)
     for cx, cy in centres:
         bite |= (xx - cx) ** 2 + (yy - cy) ** 2 <= r * r
