@@ -88,6 +88,12 @@ def test_seed_split_and_index_change_the_image(kind):
         assert not np.array_equal(ref, other[0])
 
 
+@pytest.mark.parametrize("kind", NEW)
+def test_easy_variant_is_another_image_with_defects(kind):
+    easy, labels = sample(0, "train", 1, 96, easy=True, kind=kind)
+    assert len(labels) >= 1 and not np.array_equal(easy, sample(0, "train", 1, 96, kind=kind)[0])
+
+
 def test_each_kind_draws_from_its_own_random_stream():
     firsts = {kind: tuple(np.random.default_rng([0, 0, 0, *s.STREAM]).random(4)) for kind, s in SURFACES.items()}
     assert len(set(firsts.values())) == len(SURFACES)
@@ -115,8 +121,12 @@ def test_a_defect_changes_pixels_inside_its_box_and_nowhere_far_from_it(kind):
 def test_cfg_yaml_matches_the_surface_and_its_hook_generates_the_dataset(kind, tmp_path):
     from ultralytics.data.utils import check_det_dataset
 
+    from sdgas_ultra._upstream.files import plugin_file
+
     surf = surface(kind)
-    cfg = yaml.safe_load((ROOT / "cfg" / "datasets" / YAMLS[kind]).read_text())
+    shipped = plugin_file(YAMLS[kind])  # found by bare name
+    assert shipped is not None and shipped.read_bytes() == (ROOT / "cfg" / "datasets" / YAMLS[kind]).read_bytes()
+    cfg = yaml.safe_load(shipped.read_text())
     assert cfg["path"] == surf.NAME and cfg["synthetic"] == synthetic.defaults(kind)
     assert cfg["names"] == dict(enumerate(surf.CLASSES)) and cfg["channels"] == surf.CHANNELS
     cfg.update(path=str(tmp_path / "ds"), synthetic={"train": 3, "val": 2, "test": 1, "imgsz": 96})
