@@ -1,0 +1,166 @@
+# sdgas-ultra, AGPL-3.0
+"""`sdgas explain WEIGHTS SOURCE`: why a defect was flagged, as one PNG of panels per image.
+
+Panels: the image with its detections (ultralytics' own plot), FGPEM's high-frequency energy and spatial gate at
+FIGA's reference stride, and the gate of each FIGA Allocate (P3, P4, P5), each upsampled to the image as a colour
+overlay with a colour bar. With --labels and a YOLO dataset folder (labels/ beside images/), the ground-truth boxes
+are drawn too. A model without FGPEM (an ablation step) gets the Allocate panels only, and the command says so.
+"""
+
+import argparse
+from pathlib import Path
+from typing import NamedTuple
+
+from ..data.errors import command
+
+MISSING = {
+    "FGPEM": "no FGPEM in this model (FIGA's fgpem: False): its high-frequency and spatial-gate panels are left out",
+    "Allocate": "no FIGA Allocate in this model: the allocation-gate panels are left out",
+}
+
+
+class Explanation(NamedTuple):
+    """One explained image: its file, the PNG written, ultralytics' Results and {title: map (H, W) at image size}."""
+
+    file: Path
+    png: Path
+    result: object
+    maps: dict
+
+
+def _recorder(model, name):
+    """MapRecorder on `model`'s network (a YOLO); ValueError if it has neither FGPEM nor Allocate."""
+    from .maps import MapRecorder
+
+    rec = MapRecorder(model.model)
+    if not rec.fgpem and not rec.allocate:
+        raise ValueError(f"{name}: not an SD-GASNet model (no FGPEM, no FIGA Allocate): nothing to explain")
+    return rec
+
+
+def _ground_truth(files):
+    """{file: (N, 5) [cls, cx, cy, w, h] normalized} from the YOLO labels beside each image's images/ folder."""
+    from ultralytics.data.utils import img2label_paths
+
+    from ..data.stats import read_labels
+
+    label_files = [Path(p) for p in img2label_paths([str(f) for f in files])]
+    if not any(p.parent.is_dir() for p in label_files):
+        raise FileNotFoundError(f"--labels: no labels/ folder beside the images/ folder of {files[0]}")
+    return {f: read_labels(lf) for f, lf in zip(files, label_files)}
+
+
+def _pixels(rows, shape):
+    """[(cls, x1, y1, x2, y2)] in pixels of an image of `shape` from normalized label rows (N, 5)."""
+    from ultralytics.utils.ops import xywhn2xyxy
+
+    h, w = shape[:2]
+    return [(int(r[0]), *xywhn2xyxy(r[None, 1:], w, h)[0]) for r in rows]
+
+
+def _to_image(m, input_shape, image_shape):
+    """A map (h, w) at some stride of the letterboxed input -> (H0, W0) numpy map on the original image."""
+    import torch.nn.functional as F
+    from ultralytics.utils.ops import scale_masks
+
+    m = F.interpolate(m[None, None], size=input_shape, mode="bilinear", align_corners=False)
+    return scale_masks(m, image_shape[:2])[0, 0].numpy()
+
+
+def _picture(result, maps, gt):
+    """The PNG's pixels (BGR) for one image: detections, ground truth (if any), then each map."""
+    import cv2
+    import numpy as np
+    from ultralytics.utils.plotting import Annotator, colors
+
+    from . import draw
+
+    image = result.orig_img
+    h, w = draw.panel_size(*image.shape[:2])
+    boxes = result.boxes.xyxy.cpu().numpy()
+    outlines = [boxes, [colors(int(c), True) for c in result.boxes.cls]]
+    panels = [draw.titled(cv2.resize(result.plot(), (w, h)), "Detections", f"{len(boxes)} above conf",
+                          w + draw.BAR_W)]
+    if gt is not None:
+        ann = Annotator(image.copy(), example=str(result.names))
+        for c, *box in gt:
+            ann.box_label(box, result.names.get(c, str(c)), color=colors(c, True))
+        panels.append(draw.titled(cv2.resize(ann.result(), (w, h)), "Ground truth", "labels/ (white on the maps)",
+                                  w + draw.BAR_W))
+        outlines = [np.concatenate([boxes, np.array([b[1:] for b in gt]).reshape(-1, 4)]),
+                    outlines[1] + [(255, 255, 255)] * len(gt)]
+    for title, what in maps:
+        panels.append(draw.titled(draw.map_panel(image, maps[(title, what)], *outlines), title, what))
+    return draw.grid(panels)
+
+
+def explain(model, source, out=None, imgsz=None, conf=0.25, labels=False, device=None, verbose=True):
+    """Explain the predictions of `model` (weights path, YAML or a loaded YOLO) on SOURCE; returns [Explanation].
+
+    SOURCE: an image, a folder or a glob. PNGs go to `out`, default runs/detect/explain (then explain2, ... as
+    ultralytics increments its runs). Raises FileNotFoundError for missing weights or an empty SOURCE and ValueError
+    for a model with nothing to explain, before anything is written.
+    """
+    import cv2
+    from ultralytics import YOLO
+    from ultralytics.utils import SETTINGS
+    from ultralytics.utils.files import increment_path
+
+    from ..data.atomic import atomic_file
+    from ..data.tiling import list_sources
+
+    if isinstance(model, (str, Path)):
+        if not Path(model).is_file():
+            raise FileNotFoundError(f"weights '{model}' not found")
+        name, model = model, YOLO(model)
+    else:
+        name = type(model).__name__
+    rec = _recorder(model, name)
+    files = list_sources(source)
+    gt = _ground_truth(files) if labels else None
+    save_dir = Path(out) if out else increment_path(Path(SETTINGS["runs_dir"]) / "detect" / "explain")
+    notes = [MISSING[k] for k, have in (("FGPEM", rec.fgpem), ("Allocate", rec.allocate)) if not have]
+    if verbose and notes:
+        print("\n".join(notes))
+    kwargs = {"conf": conf, "verbose": False, "batch": 1, **({"imgsz": imgsz} if imgsz else {})}
+    kwargs.update({"device": device} if device else {})
+    done, previous = [], model.predictor
+    model.predictor = None  # a new predictor copies the model with the hooks on; no copy outlives this call
+    try:
+        with rec:
+            for file in files:
+                image = cv2.imread(str(file))
+                if image is None:
+                    raise ValueError(f"cannot read image {file}")
+                result = model.predict(image, **kwargs)[0]
+                maps = {(t, s): _to_image(m, rec.input_shape, image.shape) for t, s, m in rec.maps()}
+                png = save_dir / f"{file.stem}.png"
+                boxes = None if gt is None else _pixels(gt[file], image.shape)
+                with atomic_file(png) as tmp:
+                    cv2.imwrite(str(tmp), _picture(result, maps, boxes))
+                done.append(Explanation(file, png, result, {t: m for (t, _), m in maps.items()}))
+    finally:
+        model.predictor = previous
+    if verbose:
+        print(f"{len(done)} explanation{'s' * (len(done) != 1)} saved to {save_dir}")
+    return done
+
+
+@command("sdgas explain")
+def _run(args):
+    explain(args.weights, args.source, args.out, args.imgsz, args.conf, args.labels, args.device)
+    return 0
+
+
+def add_parser(sub):
+    """Register `sdgas explain WEIGHTS SOURCE [--out DIR] [--imgsz N] [--conf X] [--labels]`."""
+    p = sub.add_parser("explain", help="heat-maps of FGPEM and FIGA's allocation for each image's detections",
+                       formatter_class=argparse.ArgumentDefaultsHelpFormatter, description=__doc__.split("\n\n")[1])
+    p.add_argument("weights", help="SD-GASNet weights (best.pt)")
+    p.add_argument("source", help="image, folder of images, or glob")
+    p.add_argument("--out", help="folder for the PNGs (default: runs/detect/explain, incremented)")
+    p.add_argument("--imgsz", type=int, help="inference size (default: the model's training size)")
+    p.add_argument("--conf", type=float, default=0.25, help="confidence threshold")
+    p.add_argument("--labels", action="store_true", help="draw ground truth from labels/ beside images/")
+    p.add_argument("--device", help="cuda device, e.g. 0, or cpu")
+    p.set_defaults(func=_run)
