@@ -45,7 +45,7 @@ def _ground_truth(files):
     from ..data.stats import read_labels
 
     label_files = [Path(p) for p in img2label_paths([str(f) for f in files])]
-    if not any(p.parent.is_dir() for p in label_files):
+    if not any(lf.parent != f.parent and lf.parent.is_dir() for f, lf in zip(files, label_files)):
         raise FileNotFoundError(f"--labels: no labels/ folder beside the images/ folder of {files[0]}")
     return {f: read_labels(lf) for f, lf in zip(files, label_files)}
 
@@ -97,7 +97,7 @@ def _picture(result, maps, gt):
 def explain(model, source, out=None, imgsz=None, conf=0.25, labels=False, device=None, verbose=True):
     """Explain the predictions of `model` (weights path, YAML or a loaded YOLO) on SOURCE; returns [Explanation].
 
-    SOURCE: an image, a folder or a glob. PNGs go to `out`, default runs/detect/explain (then explain2, ... as
+    SOURCE: an image, a folder or a glob. PNGs go to `out`, default runs/detect/explain (then explain-2, ... as
     ultralytics increments its runs). Raises FileNotFoundError for missing weights or an empty SOURCE and ValueError
     for a model with nothing to explain, before anything is written.
     """
