@@ -117,6 +117,13 @@ def test_python_api_returns_every_map_at_image_size_and_leaves_no_hook(weights, 
     assert len(model.predict(str(image), imgsz=64, verbose=False)) == 1
 
 
+def test_each_image_gets_its_own_maps(weights, tiny_data, tmp_path):
+    done = SDGASModel(weights / "sdgasnet-n.pt").explain(val_images(tiny_data), out=tmp_path, imgsz=64, verbose=False)
+    assert [e.file.name for e in done] == sorted(p.name for p in val_images(tiny_data).iterdir())
+    energy = [e.maps[f"{ENERGY} (stride 16)"] for e in done]
+    assert all(not np.array_equal(a, b) for a, b in zip(energy, energy[1:]))
+
+
 def test_ladder_step_without_fgpem_leaves_its_panels_out_and_says_so_once(weights, tiny_data, tmp_path, capsys):
     done = SDGASModel(weights / "no-fgpem.pt").explain(val_images(tiny_data), out=tmp_path / "o", imgsz=64)
     assert len(done) == 4 and all(e.png.is_file() for e in done)

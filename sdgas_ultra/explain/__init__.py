@@ -38,24 +38,27 @@ def _recorder(model, name):
     return rec
 
 
-def _ground_truth(files):
-    """{file: (N, 5) [cls, cx, cy, w, h] normalized} from the YOLO labels beside each image's images/ folder."""
+def _label_file(image):
+    """The YOLO label file of an image: images/ -> labels/ in its path, suffix .txt."""
     from ultralytics.data.utils import img2label_paths
+
+    return Path(img2label_paths([str(image)])[0])
+
+
+def _check_labels(files):
+    """FileNotFoundError unless some image has a labels/ folder beside its images/ folder."""
+    if not any(_label_file(f).parent != f.parent and _label_file(f).parent.is_dir() for f in files):
+        raise FileNotFoundError(f"--labels: no labels/ folder beside the images/ folder of {files[0]}")
+
+
+def _ground_truth(image, shape):
+    """[(cls, x1, y1, x2, y2)] in pixels of an image of `shape`, from its YOLO label file (none: no boxes)."""
+    from ultralytics.utils.ops import xywhn2xyxy
 
     from ..data.stats import read_labels
 
-    label_files = [Path(p) for p in img2label_paths([str(f) for f in files])]
-    if not any(lf.parent != f.parent and lf.parent.is_dir() for f, lf in zip(files, label_files)):
-        raise FileNotFoundError(f"--labels: no labels/ folder beside the images/ folder of {files[0]}")
-    return {f: read_labels(lf) for f, lf in zip(files, label_files)}
-
-
-def _pixels(rows, shape):
-    """[(cls, x1, y1, x2, y2)] in pixels of an image of `shape` from normalized label rows (N, 5)."""
-    from ultralytics.utils.ops import xywhn2xyxy
-
     h, w = shape[:2]
-    return [(int(r[0]), *xywhn2xyxy(r[None, 1:], w, h)[0]) for r in rows]
+    return [(int(r[0]), *xywhn2xyxy(r[None, 1:], w, h)[0]) for r in read_labels(_label_file(image))]
 
 
 def _to_image(m, input_shape, image_shape):
@@ -89,24 +92,36 @@ def _picture(result, maps, gt):
                                   w + draw.BAR_W))
         outlines = [np.concatenate([boxes, np.array([b[1:] for b in gt]).reshape(-1, 4)]),
                     outlines[1] + [(255, 255, 255)] * len(gt)]
+    base = draw.grey(image, (h, w))
     for title, what in maps:
-        panels.append(draw.titled(draw.map_panel(image, maps[(title, what)], *outlines), title, what))
+        panels.append(draw.titled(draw.map_panel(base, maps[(title, what)], *outlines, w / image.shape[1]), title, what))
     return draw.grid(panels)
+
+
+def _save(png, picture):
+    """Write `picture` (BGR) to `png` atomically: a reader never sees half a file."""
+    import cv2
+
+    from ..data.atomic import atomic_file
+
+    with atomic_file(png) as tmp:
+        if not cv2.imwrite(str(tmp), picture):
+            raise OSError(f"cannot write {png}")
 
 
 def explain(model, source, out=None, imgsz=None, conf=0.25, labels=False, device=None, verbose=True):
     """Explain the predictions of `model` (weights path, YAML or a loaded YOLO) on SOURCE; returns [Explanation].
 
-    SOURCE: an image, a folder or a glob. PNGs go to `out`, default runs/detect/explain (then explain-2, ... as
+    SOURCE: an image, a folder, a glob, or a list of these. PNGs go to `out`, default runs/detect/explain (then explain-2, ... as
     ultralytics increments its runs). Raises FileNotFoundError for missing weights or an empty SOURCE and ValueError
     for a model with nothing to explain, before anything is written.
     """
-    import cv2
+    from concurrent.futures import ThreadPoolExecutor
+
     from ultralytics import YOLO
     from ultralytics.utils import SETTINGS
     from ultralytics.utils.files import increment_path
 
-    from ..data.atomic import atomic_file
     from ..data.tiling import list_sources
 
     if isinstance(model, (str, Path)):
@@ -116,29 +131,31 @@ def explain(model, source, out=None, imgsz=None, conf=0.25, labels=False, device
     else:
         name = type(model).__name__
     rec = _recorder(model, name)
-    files = list_sources(source)
-    gt = _ground_truth(files) if labels else None
+    sources = source if isinstance(source, (list, tuple)) else [source]
+    files = [f for s in sources for f in list_sources(s)]  # checked here: an empty SOURCE fails before any write
+    if labels:
+        _check_labels(files)
     save_dir = Path(out) if out else increment_path(Path(SETTINGS["runs_dir"]) / "detect" / "explain")
     notes = [MISSING[k] for k, have in (("FGPEM", rec.fgpem), ("Allocate", rec.allocate)) if not have]
     if verbose and notes:
         print("\n".join(notes))
-    kwargs = {"conf": conf, "verbose": False, "batch": 1, **({"imgsz": imgsz} if imgsz else {})}
+    kwargs = {"conf": conf, "verbose": False, "stream": True, **({"imgsz": imgsz} if imgsz else {})}
     kwargs.update({"device": device} if device else {})
-    done, previous = [], model.predictor
+    done, writes, previous = [], [], model.predictor
     model.predictor = None  # a new predictor copies the model with the hooks on; no copy outlives this call
     try:
-        with rec:
-            for file in files:
-                image = cv2.imread(str(file))
-                if image is None:
-                    raise ValueError(f"cannot read image {file}")
-                result = model.predict(image, **kwargs)[0]
-                maps = {(t, s): _to_image(m, rec.input_shape, image.shape) for t, s, m in rec.maps()}
+        # each SOURCE as `yolo predict` takes it (a folder streams one image at a time); PNG encoding, which releases
+        # the GIL, runs in a thread beside the next image's inference
+        with rec, ThreadPoolExecutor(1) as pool:
+            for result in (r for s in sources for r in model.predict(str(s), **kwargs)):
+                file, shape = Path(result.path), result.orig_img.shape
+                maps = {(t, s): _to_image(m, rec.input_shape, shape) for t, s, m in rec.maps()}
                 png = save_dir / f"{file.stem}.png"
-                boxes = None if gt is None else _pixels(gt[file], image.shape)
-                with atomic_file(png) as tmp:
-                    cv2.imwrite(str(tmp), _picture(result, maps, boxes))
+                gt = _ground_truth(file, shape) if labels else None
+                writes.append(pool.submit(_save, png, _picture(result, maps, gt)))
                 done.append(Explanation(file, png, result, {t: m for (t, _), m in maps.items()}))
+            for w in writes:
+                w.result()
     finally:
         model.predictor = previous
     if verbose:

@@ -33,15 +33,16 @@ TITLES = {
 class MapRecorder:
     """Forward hooks on every FGPEM and Allocate of `model` (an nn.Module); use as a context manager.
 
-    After each forward pass of one image, `maps()` returns [(title, subtitle, map (h, w) float32 tensor on CPU)] in
-    model order, FGPEM's first, then the Allocate gates by level.
+    The hooks keep the maps of a whole batch; after each forward pass, call `maps()` once per image, in batch order
+    (the order ultralytics yields its Results in): [(title, subtitle, map (h, w) float32 tensor on CPU)], FGPEM's
+    first, then the Allocate gates by level.
     """
 
     def __init__(self, model):
         self.model = model
         self.fgpem = [m for m in model.modules() if isinstance(m, FGPEM)]
         self.allocate = [m for m in model.modules() if isinstance(m, Allocate)]
-        self.active, self._handles, self._input, self._seen = False, [], None, {}
+        self.active, self._handles, self._input, self._seen, self._taken = False, [], None, {}, 0
 
     def __enter__(self):
         self.active = True
@@ -64,22 +65,22 @@ class MapRecorder:
         def hook(module, args):
             if self.active:
                 self._input = tuple(args[0].shape[-2:])  # letterboxed network input (H, W)
-                self._seen = {}
+                self._seen, self._taken = {}, 0
 
         return hook
 
     def _fgpem_hook(self, i):
         def hook(module, args, out):
             if self.active:
-                self._seen[("energy", i)] = args[0][0, 0]
-                self._seen[("spatial", i)] = out[0, 0]
+                self._seen[("energy", i)] = args[0][:, 0]
+                self._seen[("spatial", i)] = out[:, 0]
 
         return hook
 
     def _gate_hook(self, i):
         def hook(module, args, out):
             if self.active:
-                self._seen[("pre-gate", i)] = out[:1]
+                self._seen[("pre-gate", i)] = out
 
         return hook
 
@@ -87,7 +88,7 @@ class MapRecorder:
         def hook(module, args, out):
             if self.active:
                 gate = resize_to(self._seen.pop(("pre-gate", i)), out.shape[-2:]).sigmoid()
-                self._seen[("allocate", i)] = gate[0].mean(0)
+                self._seen[("allocate", i)] = gate.mean(1)
 
         return hook
 
@@ -97,17 +98,19 @@ class MapRecorder:
         return self._input
 
     def maps(self):
-        """[(title, subtitle, map)] of the last forward pass; titles name the stride or level (P3 for stride 8)."""
-        if self._input is None or not self._seen:
-            raise RuntimeError("the explanation hooks did not fire: the predictor ran a model other than the loaded one")
+        """[(title, subtitle, map)] of the next image of the last forward pass; titles name the stride or the level."""
+        n = next(iter(self._seen.values())).shape[0] if self._seen else 0
+        if self._taken >= n:
+            raise RuntimeError("the explanation hooks did not fire for this image: the predictor ran another model")
+        k, self._taken = self._taken, self._taken + 1
         order = {"energy": 0, "spatial": 1, "allocate": 2}
         rows = []
         for (kind, i), m in self._seen.items():
-            stride = round(self._input[0] / m.shape[0])
+            stride = round(self._input[0] / m.shape[1])
             title, what = TITLES[kind]
             if kind == "allocate":
                 where = f"into P{round(math.log2(stride))}"
             else:
                 where = f"#{i + 1}, stride {stride}" if len(self.fgpem) > 1 else f"stride {stride}"
-            rows.append(((order[kind], stride, i), (f"{title} ({where})", what, m.detach().float().cpu())))
+            rows.append(((order[kind], stride, i), (f"{title} ({where})", what, m[k].detach().float().cpu())))
         return [row for _, row in sorted(rows, key=lambda r: r[0])]
