@@ -13,6 +13,7 @@ import pytest
 import torch
 from torch import nn
 from ultralytics import YOLO
+from ultralytics.nn.tasks import DetectionModel
 from ultralytics.utils import SETTINGS
 
 from sdgas_ultra import SDGASModel, cli
@@ -27,9 +28,12 @@ ENERGY, SPATIAL = "FGPEM high frequencies mean|high|", "FGPEM spatial gate"
 
 @pytest.fixture(scope="module")
 def weights(tmp_path_factory):
-    """Untrained checkpoints saved as ultralytics saves them: sdgasnet-n, a ladder step without FGPEM, yolov8n."""
+    """Untrained checkpoints saved as ultralytics saves them: sdgasnet-n (RGB, and grayscale as the demo trains it on
+    synthetic-defects), a ladder step without FGPEM, yolov8n."""
     root = tmp_path_factory.mktemp("explain-weights")
     SDGASModel("sdgasnet-n.yaml").save(root / "sdgasnet-n.pt")
+    grey = DetectionModel("sdgasnet-n.yaml", ch=1, nc=6, verbose=False)
+    torch.save({"model": grey, "train_args": {"imgsz": 64, "task": "detect"}}, root / "sdgasnet-n-grey.pt")
     YOLO(str(ABLATION / "sdgas-l3-no-fgpem.yaml")).save(root / "no-fgpem.pt")
     YOLO("yolov8n.yaml").save(root / "yolov8n.pt")
     return root
@@ -85,8 +89,8 @@ def val_images(tiny_data):
 
 
 def test_cli_writes_one_picture_per_image_with_ground_truth_panel(weights, tiny_data, tmp_path, capsys):
-    images = val_images(tiny_data)
-    argv = ["explain", str(weights / "sdgasnet-n.pt"), str(images), "--imgsz", "64", "--conf", "0.001"]
+    images = val_images(tiny_data)  # grayscale, as the model reads them
+    argv = ["explain", str(weights / "sdgasnet-n-grey.pt"), str(images), "--imgsz", "64", "--conf", "0.001"]
     assert cli.main([*argv, "--out", str(tmp_path / "plain")]) == 0
     assert cli.main([*argv, "--out", str(tmp_path / "gt"), "--labels"]) == 0
     out = capsys.readouterr().out
@@ -115,6 +119,15 @@ def test_python_api_returns_every_map_at_image_size_and_leaves_no_hook(weights, 
     assert all(np.allclose(first.maps[t], second.maps[t]) for t in titles)
     assert not any(m._forward_hooks or m._forward_pre_hooks for m in model.model.modules())
     assert len(model.predict(str(image), imgsz=64, verbose=False)) == 1
+
+
+def test_sources_are_a_file_a_folder_or_a_glob(weights, tiny_data, tmp_path):
+    images, model = val_images(tiny_data), SDGASModel(weights / "sdgasnet-n.pt")
+    names = sorted(p.name for p in images.iterdir())
+    for source, expected in ((images / names[1], names[1:2]), (images, names), (images / "*[13].png", names[1::2]),
+                             (images / "0000[01].png", names[:2])):  # ultralytics' globs need a '*'; this one too
+        done = model.explain(source, out=tmp_path / "o", imgsz=64, verbose=False)
+        assert [e.file.name for e in done] == expected, source
 
 
 def test_each_image_gets_its_own_maps(weights, tiny_data, tmp_path):

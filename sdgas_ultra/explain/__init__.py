@@ -78,11 +78,11 @@ def _picture(result, maps, gt):
 
     from . import draw
 
-    image = result.orig_img
+    image = draw.bgr(result.orig_img)  # a grayscale model's images have one channel
     h, w = draw.panel_size(*image.shape[:2])
     boxes = result.boxes.xyxy.cpu().numpy()
     outlines = [boxes, [colors(int(c), True) for c in result.boxes.cls]]
-    panels = [draw.titled(cv2.resize(result.plot(), (w, h)), "Detections", f"{len(boxes)} above conf",
+    panels = [draw.titled(cv2.resize(draw.bgr(result.plot()), (w, h)), "Detections", f"{len(boxes)} (outlined on the maps)",
                           w + draw.BAR_W)]
     if gt is not None:
         ann = Annotator(image.copy(), example=str(result.names))
@@ -96,6 +96,12 @@ def _picture(result, maps, gt):
     for title, what in maps:
         panels.append(draw.titled(draw.map_panel(base, maps[(title, what)], *outlines, w / image.shape[1]), title, what))
     return draw.grid(panels)
+
+
+def _streams(source, files):
+    """What to hand `model.predict` for one SOURCE: itself, as `yolo predict` takes it (a folder streams one image at
+    a time), or its files for a glob without '*' (e.g. '0000[01].png'), which ultralytics does not take as a glob."""
+    return [str(source)] if Path(source).exists() or "*" in str(source) else [str(f) for f in files]
 
 
 def _save(png, picture):
@@ -131,8 +137,11 @@ def explain(model, source, out=None, imgsz=None, conf=0.25, labels=False, device
     else:
         name = type(model).__name__
     rec = _recorder(model, name)
-    sources = source if isinstance(source, (list, tuple)) else [source]
-    files = [f for s in sources for f in list_sources(s)]  # checked here: an empty SOURCE fails before any write
+    files, streams = [], []
+    for s in source if isinstance(source, (list, tuple)) else [source]:
+        found = list_sources(s)  # an empty SOURCE fails here, before anything is written
+        files += found
+        streams += _streams(s, found)
     if labels:
         _check_labels(files)
     save_dir = Path(out) if out else increment_path(Path(SETTINGS["runs_dir"]) / "detect" / "explain")
@@ -144,10 +153,9 @@ def explain(model, source, out=None, imgsz=None, conf=0.25, labels=False, device
     done, writes, previous = [], [], model.predictor
     model.predictor = None  # a new predictor copies the model with the hooks on; no copy outlives this call
     try:
-        # each SOURCE as `yolo predict` takes it (a folder streams one image at a time); PNG encoding, which releases
-        # the GIL, runs in a thread beside the next image's inference
+        # PNG encoding, which releases the GIL, runs in a thread beside the next image's inference
         with rec, ThreadPoolExecutor(1) as pool:
-            for result in (r for s in sources for r in model.predict(str(s), **kwargs)):
+            for result in (r for s in streams for r in model.predict(s, **kwargs)):
                 file, shape = Path(result.path), result.orig_img.shape
                 maps = {(t, s): _to_image(m, rec.input_shape, shape) for t, s, m in rec.maps()}
                 png = save_dir / f"{file.stem}.png"

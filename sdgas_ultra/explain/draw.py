@@ -24,6 +24,11 @@ def panel_size(h, w):
     return max(round(h * s), 1), max(round(w * s), 1)
 
 
+def bgr(image):
+    """`image` as 3-channel BGR: (H, W) and (H, W, 1) grayscale are expanded, (H, W, 3) is returned as it is."""
+    return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 or image.shape[2] == 1 else image
+
+
 def _wrap(text, width):
     """Split `text` into lines that fit `width` px in the title font."""
     lines, line = [], ""
