@@ -7,7 +7,6 @@ overlay with a colour bar. With --labels and a YOLO dataset folder (labels/ besi
 are drawn too. A model without FGPEM (an ablation step) gets the Allocate panels only, and the command says so.
 """
 
-import argparse
 from pathlib import Path
 from typing import NamedTuple
 
@@ -82,8 +81,8 @@ def _picture(result, maps, gt):
     h, w = draw.panel_size(*image.shape[:2])
     boxes = result.boxes.xyxy.cpu().numpy()
     outlines = [boxes, [colors(int(c), True) for c in result.boxes.cls]]
-    panels = [draw.titled(cv2.resize(draw.bgr(result.plot()), (w, h)), "Detections", f"{len(boxes)} (outlined on the maps)",
-                          w + draw.BAR_W)]
+    detections = cv2.resize(draw.bgr(result.plot()), (w, h))
+    panels = [draw.titled(detections, "Detections", f"{len(boxes)} (outlined on the maps)", w + draw.BAR_W)]
     if gt is not None:
         ann = Annotator(image.copy(), example=str(result.names))
         for c, *box in gt:
@@ -94,7 +93,8 @@ def _picture(result, maps, gt):
                     outlines[1] + [(255, 255, 255)] * len(gt)]
     base = draw.grey(image, (h, w))
     for title, what in maps:
-        panels.append(draw.titled(draw.map_panel(base, maps[(title, what)], *outlines, w / image.shape[1]), title, what))
+        panel = draw.map_panel(base, maps[(title, what)], *outlines, w / image.shape[1])
+        panels.append(draw.titled(panel, title, what))
     return draw.grid(panels)
 
 
@@ -118,9 +118,9 @@ def _save(png, picture):
 def explain(model, source, out=None, imgsz=None, conf=0.25, labels=False, device=None, verbose=True):
     """Explain the predictions of `model` (weights path, YAML or a loaded YOLO) on SOURCE; returns [Explanation].
 
-    SOURCE: an image, a folder, a glob, or a list of these. PNGs go to `out`, default runs/detect/explain (then explain-2, ... as
-    ultralytics increments its runs). Raises FileNotFoundError for missing weights or an empty SOURCE and ValueError
-    for a model with nothing to explain, before anything is written.
+    SOURCE: an image, a folder, a glob, or a list of these. PNGs go to `out`, default runs/detect/explain (then
+    explain-2, ... as ultralytics increments its runs). Raises FileNotFoundError for missing weights or an empty SOURCE
+    and ValueError for a model with nothing to explain, before anything is written.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -180,12 +180,12 @@ def _run(args):
 def add_parser(sub):
     """Register `sdgas explain WEIGHTS SOURCE [--out DIR] [--imgsz N] [--conf X] [--labels]`."""
     p = sub.add_parser("explain", help="heat-maps of FGPEM and FIGA's allocation for each image's detections",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter, description=__doc__.split("\n\n")[1])
+                       description=__doc__.split("\n\n")[1])
     p.add_argument("weights", help="SD-GASNet weights (best.pt)")
     p.add_argument("source", help="image, folder of images, or glob")
-    p.add_argument("--out", help="folder for the PNGs (default: runs/detect/explain, incremented)")
+    p.add_argument("--out", help="folder for the PNGs (default: runs/detect/explain, then explain-2, ...)")
     p.add_argument("--imgsz", type=int, help="inference size (default: the model's training size)")
-    p.add_argument("--conf", type=float, default=0.25, help="confidence threshold")
+    p.add_argument("--conf", type=float, default=0.25, help="confidence threshold (default 0.25)")
     p.add_argument("--labels", action="store_true", help="draw ground truth from labels/ beside images/")
     p.add_argument("--device", help="cuda device, e.g. 0, or cpu")
     p.set_defaults(func=_run)

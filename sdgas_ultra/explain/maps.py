@@ -1,7 +1,7 @@
 # sdgas-ultra, AGPL-3.0
 """Capture SD-GASNet's neck maps during prediction with forward hooks on the loaded model's own modules.
 
-Nothing is changed in the layers and no second model runs; each hook keeps one (H, W) map per forward pass:
+Nothing is changed in the layers and no second model runs; per forward pass the hooks keep (B, h, w) maps:
 
 - FGPEM, hook on its `spatial_gate` (input (B, 2, h, w), output (B, 1, h, w), h, w at FIGA's reference stride):
   channel 0 of the input is the high-frequency energy mean_c|high| (|x - low| after the DCT split), the output is the
@@ -11,12 +11,11 @@ Nothing is changed in the layers and no second model runs; each hook keeps one (
   sigmoid(resize_to(gate, (h, w))), with the module's own resize, then averaged over channels.
 
 The hooks are closures, not bound methods: ultralytics' predictor runs a deep copy of the model, and a deep copy keeps
-the same hook functions (a bound method would copy the recorder), so the copy reports here too. `active` turns them off once the explanation is done.
+the same hook functions (a bound method would copy the recorder), so the copy reports here too. `active` turns them
+off once the explanation is done.
 """
 
 import math
-
-import torch
 
 from ..nn.fgpem import FGPEM
 from ..nn.figa import Allocate
