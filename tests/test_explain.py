@@ -144,6 +144,17 @@ def test_ladder_step_without_fgpem_leaves_its_panels_out_and_says_so_once(weight
     assert capsys.readouterr().out.count("no FGPEM in this model") == 1
 
 
+def test_a_checkpoint_pickled_by_0_2_is_explained(tmp_path):
+    """0.2.0 checkpoints hold the average-pooled model (now ladder step a5) with MFA objects that lack `down`."""
+    old = YOLO(str(ABLATION / "sdgas-a5-cs-channel.yaml"))
+    mfa = next(m for m in old.model.modules() if type(m).__name__ == "MFA")
+    del mfa.__dict__["down"]
+    old.save(tmp_path / "v0.2.pt")
+    cv2.imwrite(str(tmp_path / "a.png"), (255 * scratched_image(1)[0]).astype(np.uint8))
+    (done,) = SDGASModel(tmp_path / "v0.2.pt").explain(tmp_path / "a.png", out=tmp_path / "o", imgsz=64, verbose=False)
+    assert len(done.maps) == 5 and all(np.isfinite(m).all() for m in done.maps.values())
+
+
 def make_error(case, weights, tmp_path):
     """argv for one bad-input case, and the text its message must contain."""
     empty, unlabelled = tmp_path / "empty", tmp_path / "unlabelled"
