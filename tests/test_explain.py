@@ -162,15 +162,17 @@ def make_error(case, weights, tmp_path):
     unlabelled.mkdir()
     cv2.imwrite(str(unlabelled / "a.png"), np.zeros((32, 32, 3), np.uint8))
     good = str(weights / "sdgasnet-n.pt")
+    (tmp_path / "corrupt.pt").write_text("not a checkpoint")
     return {
         "missing weights": ([str(tmp_path / "best.pt"), str(unlabelled)], "best.pt"),
+        "corrupt weights": ([str(tmp_path / "corrupt.pt"), str(unlabelled)], "corrupt.pt: cannot load as a model"),
         "not SD-GASNet": ([str(weights / "yolov8n.pt"), str(unlabelled)], "yolov8n.pt: not an SD-GASNet model"),
         "empty source": ([good, str(empty)], f"no images found at '{empty}'"),
         "no labels": ([good, str(unlabelled), "--labels"], "no labels/ folder"),
     }[case]
 
 
-@pytest.mark.parametrize("case", ["missing weights", "not SD-GASNet", "empty source", "no labels"])
+@pytest.mark.parametrize("case", ["missing weights", "corrupt weights", "not SD-GASNet", "empty source", "no labels"])
 def test_bad_input_is_one_line_exit_1_and_nothing_written(case, weights, tmp_path, runs_dir, capsys):
     argv, text = make_error(case, weights, tmp_path)
     before = sorted(tmp_path.rglob("*"))

@@ -27,10 +27,29 @@ class Explanation(NamedTuple):
     maps: dict
 
 
+def _load(weights):
+    """YOLO(weights) for an existing file; a file that does not load as a model is the user's error (ValueError)."""
+    from ultralytics import YOLO
+
+    if not Path(weights).is_file():
+        raise FileNotFoundError(f"weights '{weights}' not found")
+    try:
+        return YOLO(weights)
+    except ImportError:  # an unsupported ultralytics: the plugin's own message
+        raise
+    except Exception as e:  # unpickling or parsing a file that is no model: torch and ultralytics raise many kinds
+        first = (str(e).strip().splitlines() or [""])[0]  # ultralytics' messages run over several lines
+        raise ValueError(f"{weights}: cannot load as a model ({type(e).__name__}: {first})") from None
+
+
 def _recorder(model, name):
     """MapRecorder on `model`'s network (a YOLO); ValueError if it has neither FGPEM nor Allocate."""
+    from torch import nn
+
     from .maps import MapRecorder
 
+    if not isinstance(model.model, nn.Module):
+        raise ValueError(f"{name}: not a PyTorch model (.pt or model YAML): nothing to explain")
     rec = MapRecorder(model.model)
     if not rec.fgpem and not rec.allocate:
         raise ValueError(f"{name}: not an SD-GASNet model (no FGPEM, no FIGA Allocate): nothing to explain")
@@ -124,18 +143,13 @@ def explain(model, source, out=None, imgsz=None, conf=0.25, labels=False, device
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from ultralytics import YOLO
     from ultralytics.utils import SETTINGS
     from ultralytics.utils.files import increment_path
 
     from ..data.tiling import list_sources
 
-    if isinstance(model, (str, Path)):
-        if not Path(model).is_file():
-            raise FileNotFoundError(f"weights '{model}' not found")
-        name, model = model, YOLO(model)
-    else:
-        name = type(model).__name__
+    name = model if isinstance(model, (str, Path)) else type(model).__name__
+    model = _load(model) if isinstance(model, (str, Path)) else model
     rec = _recorder(model, name)
     files, streams = [], []
     for s in source if isinstance(source, (list, tuple)) else [source]:
