@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # sdgas-ultra, AGPL-3.0
 # Install sdgas-ultra into the active Python environment, train SD-GASNet-n on the offline synthetic dataset,
-# validate it and draw its detections on a few validation images.
+# validate it, draw its detections on a few validation images and explain two of them (sdgas explain).
 #   quick (default): the easy variant synthetic-defects-quick, 20 epochs at imgsz 160
 #   FULL=1:          the standard synthetic-defects set, 40 epochs at imgsz 192
 # README.md states the measured time and mAP50 of both.
@@ -33,6 +33,8 @@ mkdir -p "$abs/samples"
 cp "$data"/images/val/0000[0-5].png "$abs/samples/"  # one image per class
 yolo predict model="$abs/train/weights/best.pt" source="$abs/samples" imgsz="$imgsz" project="$abs" name=predict \
   exist_ok=True
+# why: FGPEM's high-frequency map and FIGA's allocation gates on two samples (crazing, scratches), with ground truth
+sdgas explain "$abs/train/weights/best.pt" "$data/images/val/0000[05].png" --labels --imgsz "$imgsz" --out "$abs/explain"
 
 map50="$(awk '$1 == "all" {print $6}' "$abs/val.log")"
 cat <<EOF
@@ -42,5 +44,6 @@ validation images.
   weights:           $out/train/weights/best.pt
   training curves:   $out/train/results.csv, $out/train/results.png
   annotated images:  $out/predict/ ($(ls "$abs/predict" | tr '\n' ' '))
+  why (heat-maps):   $out/explain/ ($(ls "$abs/explain" | tr '\n' ' '))
 Next: yolo predict model=$out/train/weights/best.pt source=path/to/your/image.png
 EOF

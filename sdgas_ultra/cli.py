@@ -1,5 +1,5 @@
 # sdgas-ultra, AGPL-3.0
-"""`sdgas` command: dataset tools that the stock `yolo` CLI does not have.
+"""`sdgas` command: what the stock `yolo` CLI does not have (dataset tools, tiled prediction, explanations).
 
 Training, validation, prediction and export stay with `yolo` (the plugin activates itself there).
 Each sub-command lives next to the code it drives and registers its own arguments.
@@ -16,12 +16,13 @@ COMMANDS = {
     "stats": ("sdgas_ultra.data.stats", "add_parser"),
     "tile": ("sdgas_ultra.data.tiling", "add_tile_parser"),
     "predict-tiled": ("sdgas_ultra.data.tiling", "add_predict_parser"),
+    "explain": ("sdgas_ultra.explain", "add_parser"),
 }
 
 
 def build_parser():
     """Return the `sdgas` argument parser with every sub-command registered."""
-    parser = argparse.ArgumentParser(prog="sdgas", description="sdgas-ultra dataset tools (train with `yolo`).")
+    parser = argparse.ArgumentParser(prog="sdgas", description="sdgas-ultra tools (train with `yolo`).")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module, func in COMMANDS.values():
         getattr(importlib.import_module(module), func)(sub)

@@ -45,3 +45,12 @@ class SDGASModel(YOLO):
                 f"self_distill=True, or pass a trained teacher as distill_model=teacher.pt"
             )
         return super().train(trainer=trainer, **kwargs)
+
+    def explain(self, source, out=None, imgsz=None, conf=0.25, labels=False, device=None, verbose=True):
+        """Heat-maps of FGPEM and FIGA's allocation gates over each image of SOURCE, one PNG each (as `sdgas explain`).
+
+        Returns a list of Explanation(file, png, result, maps), maps being {panel title: (H, W) array at image size}.
+        """
+        from .explain import explain
+
+        return explain(self, source, out, imgsz, conf, labels, device, verbose)
