@@ -169,7 +169,8 @@ def report(rows, args):
     if body:
         lines += ["", "Paired differences in mAP50 points, mean [95 % Student-t interval over seeds] and [95 % "
                   "two-level bootstrap interval over seeds and test images]:", ""]
-        lines += md_table(["comparison", "seeds", "Δ mAP50", "bootstrap", "per seed", "worst seed", "step ratio"], body)
+        head = ["comparison", "seeds", "Δ mAP50", "bootstrap", "per seed", "worst seed", "step ratio"]
+        lines += md_table(head, body)
     return "\n".join(lines) + "\n"
 
 

@@ -6,11 +6,11 @@ chosen on the val split and evaluated once on val and once on the test split, wh
 appends its row to the results CSV; a rerun skips it, and a folder without a row (interrupted) is trained again.
 """
 
-import argparse
 import shutil
 import time
 from pathlib import Path
 
+from . import cli
 from .evaluation import measure
 from .results import append_row, boot_columns, boot_path, done, read_rows
 
@@ -20,7 +20,7 @@ SETTINGS = ("data", "epochs", "imgsz", "batch", "optimizer", "fraction")  # what
 def parser(doc, name):
     """Argument parser with the options every training benchmark has; `name` (accuracy, distill) names the default
     run folder runs/<name> and results file."""
-    p = argparse.ArgumentParser(description=doc.split("\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = cli.parser(doc, name)
     p.add_argument("--data", default="synthetic-defects.yaml", help="dataset YAML, the same for every run")
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--imgsz", type=int, default=192, help="training and validation image size")
@@ -38,9 +38,7 @@ def parser(doc, name):
 def check_args(p, args):
     """Reject values that would make runs differ or fail late; make --out absolute (ultralytics would nest a relative
     project under its runs_dir)."""
-    for key, low in {"epochs": 1, "imgsz": 32, "batch": 1, "workers": 0}.items():
-        if getattr(args, key) < low:
-            p.error(f"--{key} must be at least {low}, got {getattr(args, key)}")
+    cli.at_least(p, args, {"epochs": 1, "imgsz": 32, "batch": 1, "workers": 0})
     if not 0 < args.fraction <= 1:
         p.error(f"--fraction must be in (0, 1], got {args.fraction}")
     if len(set(args.seeds)) != len(args.seeds):
