@@ -33,6 +33,7 @@ TARGET = 1.10  # issue #10: sdgasnet-n at most 1.10x the latency of yolov8n
 
 
 def parse_args(argv=None):
+    """Parse and check the command line; errors exit with a message naming the bad option."""
     p = cli.parser(__doc__, "export_speed")
     p.add_argument("--models", nargs="+", default=list(MODELS), help="model YAML names without .yaml")
     p.add_argument("--baseline", default="yolov8n", help="model the ratios are relative to")
@@ -60,6 +61,7 @@ def export_onnx(model, name, imgsz, simplify, workdir):
 
 
 def session(path, threads):
+    """ONNX Runtime CPU session of one model: sequential, `threads` intra-op threads (0: its default), no spinning."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -107,6 +109,7 @@ def table(rows, times, args):
 
 
 def main(argv=None):
+    """Build and export every model, time the ONNX Runtime sessions interleaved, print the table (and the target)."""
     args = parse_args(argv)
     tmp = None
     if args.workdir is None:

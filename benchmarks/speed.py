@@ -29,6 +29,7 @@ DEFAULT_MODELS = ["sdgasnet-n.yaml", "yolov8n.yaml", "yolo11n.yaml", "yolo26n.ya
 
 
 def parse_args(argv=None):
+    """Parse and check the command line; errors exit with a message naming the bad option."""
     p = cli.parser(__doc__, "speed")
     p.add_argument("--models", nargs="+", default=DEFAULT_MODELS)
     p.add_argument("--imgsz", type=int, default=640)
