@@ -52,6 +52,8 @@ COMPARISONS = (
     *zip(LADDER[1:], LADDER[:-1]),
     *LEADS.items(),
 )
+
+
 def parse_args(argv=None):
     """Parse and check the command line; errors exit with a message naming the bad option."""
     p = protocol.parser(__doc__, "accuracy")

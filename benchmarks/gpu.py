@@ -15,8 +15,8 @@ compile time is bounded per variant and a variant that fails or runs out of time
 Timing: each call is synchronised before and after (batch-1 latency as a user sees it); all variants of one batch
 size are timed in a shuffled order within each round (benchmarks/common/timing.py), so machine noise hits all alike;
 medians are reported. FP32 is strict IEEE FP32 unless --tf32 (cuDNN's TF32 convolutions are on by default in
-PyTorch). Parity is the max abs
-difference between the eager and compiled outputs (the decoded (B, 4 + nc, anchors) tensor, boxes in pixels).
+PyTorch). Parity is the max abs difference between the eager and compiled outputs (the decoded (B, 4 + nc, anchors)
+tensor, boxes in pixels).
 Writes gpu.csv and gpu.md to --out ($OUT if set, else benchmarks/results).
 """
 
