@@ -3,33 +3,38 @@
 
 Every model is built from its YAML (no weights are downloaded) with the same number of classes, exported by the same
 `model.export(format="onnx", ...)` call (ultralytics' defaults: static shape, batch 1, onnxslim), and timed at batch 1
-in one process. Rounds are interleaved (each round runs every model once, in a rotating order), so a change of load
-on the machine hits all models alike. The table gives the median and interquartile range per model and the ratio of
-medians to the baseline (yolov8n). Weights are random: latency does not depend on them.
+in one process. Rounds are interleaved (each round runs every model once, in an order shuffled anew each round:
+benchmarks/common/timing.py), so a change of load on the machine hits all models alike. The table gives the median
+and interquartile range per model and the ratio of medians to the baseline (yolov8n). Weights are random: latency
+does not depend on them.
 
-    python benchmarks/export_speed.py                          # imgsz 640, 300 rounds: paste into docs/benchmarks.md
-    python benchmarks/export_speed.py --imgsz 64 --rounds 5    # smoke run (seconds)
+    python -m benchmarks.export_speed                          # imgsz 640, 300 rounds: paste into docs/benchmarks.md
+    python -m benchmarks.export_speed --imgsz 64 --rounds 5    # smoke run (seconds)
 
 Run it on a quiet machine; `--threads` pins ONNX Runtime's intra-op threads (0: its default, one per core).
 """
 
-import argparse
 import os
 import platform
 import shutil
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
+
+from benchmarks.common import cli
+from benchmarks.common.models import build_yolo
+from benchmarks.common.report import cpu_name, md_table
+from benchmarks.common.timing import interleaved
 
 MODELS = ("sdgasnet-n", "yolov8n", "yolo11n", "yolo26n")
 TARGET = 1.10  # issue #10: sdgasnet-n at most 1.10x the latency of yolov8n
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    """Parse and check the command line; errors exit with a message naming the bad option."""
+    p = cli.parser(__doc__, "export_speed")
     p.add_argument("--models", nargs="+", default=list(MODELS), help="model YAML names without .yaml")
     p.add_argument("--baseline", default="yolov8n", help="model the ratios are relative to")
     p.add_argument("--imgsz", type=int, default=640)
@@ -40,22 +45,10 @@ def parse_args(argv=None):
     p.add_argument("--no-simplify", dest="simplify", action="store_false", help="export without onnxslim")
     p.add_argument("--workdir", type=Path, default=None, help="keep the .onnx files here (default: a temp dir)")
     args = p.parse_args(argv)
+    cli.at_least(p, args, {"imgsz": 32, "nc": 1, "rounds": 1, "warmup": 0, "threads": 0})
     if args.baseline not in args.models:
         p.error(f"--baseline {args.baseline} is not in --models")
     return args
-
-
-def build(name, nc):
-    """YOLO model `name` built from its YAML with nc classes (SD-GASNet's YAML says 6, stock ones 80)."""
-    from ultralytics import YOLO
-
-    model = YOLO(f"{name}.yaml")
-    net = model.model
-    if net.yaml["nc"] != nc:
-        rebuilt = type(net)({**net.yaml, "nc": nc}, nc=nc, verbose=False)
-        rebuilt.args, rebuilt.task = net.args, net.task
-        model.model = rebuilt
-    return model
 
 
 def export_onnx(model, name, imgsz, simplify, workdir):
@@ -68,6 +61,7 @@ def export_onnx(model, name, imgsz, simplify, workdir):
 
 
 def session(path, threads):
+    """ONNX Runtime CPU session of one model: sequential, `threads` intra-op threads (0: its default), no spinning."""
     import onnxruntime as ort
 
     opts = ort.SessionOptions()
@@ -80,35 +74,14 @@ def session(path, threads):
     return ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
 
 
-def time_interleaved(sessions, imgsz, rounds, warmup):
-    """Per model, the list of `rounds` batch-1 latencies (ms), measured round-robin in a rotating order."""
+def time_sessions(sessions, imgsz, rounds, warmup):
+    """Per model, the list of `rounds` batch-1 latencies (ms), measured interleaved on a fixed random input."""
     feeds = {}
     for name, s in sessions.items():
         inp = s.get_inputs()[0]
         x = np.random.default_rng(0).random((1, inp.shape[1], imgsz, imgsz), dtype=np.float32)
         feeds[name] = {inp.name: x}
-    names = list(sessions)
-    for _ in range(warmup):
-        for name in names:
-            sessions[name].run(None, feeds[name])
-    times = {name: [] for name in names}
-    for r in range(rounds):
-        k = r % len(names)
-        for name in names[k:] + names[:k]:
-            t = time.perf_counter()
-            sessions[name].run(None, feeds[name])
-            times[name].append((time.perf_counter() - t) * 1e3)
-    return times
-
-
-def cpu_name():
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
+    return interleaved({n: (lambda n=n: sessions[n].run(None, feeds[n])) for n in sessions}, rounds, warmup)
 
 
 def table(rows, times, args):
@@ -125,24 +98,19 @@ def table(rows, times, args):
         f"{ultralytics.__version__}, torch {torch.__version__}, Python {platform.python_version()}; "
         f"export: static, {'onnxslim' if args.simplify else 'not simplified'}.",
         "",
-        f"| Model | Params (M) | ONNX (MB) | Median (ms) | IQR (ms) | vs {args.baseline} |",
-        "|---|---:|---:|---:|---:|---:|",
     ]
+    body = []
     for name, params, size in rows:
-        t = np.asarray(times[name])
-        q1, med, q3 = np.percentile(t, [25, 50, 75])
-        lines.append(
-            f"| {name} | {params / 1e6:.2f} | {size / 2**20:.1f} | {med:.2f} | {q1:.2f}-{q3:.2f} | {med / base:.2f}x |"
-        )
-    return "\n".join(lines)
+        q1, med, q3 = np.percentile(np.asarray(times[name]), [25, 50, 75])
+        body.append([name, f"{params / 1e6:.2f}", f"{size / 2**20:.1f}", f"{med:.2f}", f"{q1:.2f}-{q3:.2f}",
+                     f"{med / base:.2f}x"])
+    head = ["Model", "Params (M)", "ONNX (MB)", "Median (ms)", "IQR (ms)", f"vs {args.baseline}"]
+    return "\n".join(lines + md_table(head, body, align="lrrrrr"))
 
 
 def main(argv=None):
+    """Build and export every model, time the ONNX Runtime sessions interleaved, print the table (and the target)."""
     args = parse_args(argv)
-    import sdgas_ultra
-
-    sdgas_ultra.activate()  # the start-up hook does this when installed; explicit for a source checkout
-
     tmp = None
     if args.workdir is None:
         tmp = tempfile.TemporaryDirectory(prefix="sdgas-export-speed-")
@@ -154,13 +122,13 @@ def main(argv=None):
         rows, sessions = [], {}
         for name in args.models:
             print(f"building and exporting {name} ...", file=sys.stderr, flush=True)
-            model = build(name, args.nc)
+            model = build_yolo(name, args.nc)
             params = sum(p.numel() for p in model.model.parameters())
             path = export_onnx(model, name, args.imgsz, args.simplify, args.workdir)
             rows.append((name, params, path.stat().st_size))
             sessions[name] = session(path, args.threads)
         print(f"timing {len(sessions)} models x {args.rounds} rounds ...", file=sys.stderr, flush=True)
-        times = time_interleaved(sessions, args.imgsz, args.rounds, args.warmup)
+        times = time_sessions(sessions, args.imgsz, args.rounds, args.warmup)
     finally:
         os.chdir(cwd)
     print(table(rows, times, args))

@@ -1,9 +1,9 @@
 # sdgas-ultra, AGPL-3.0
 """GPU speed of sdgasnet-n against YOLOv8n, YOLO11n and YOLO26n (issue #14): eager and torch.compile, FP32 and FP16.
 
-    python benchmarks/gpu.py                          # on a CUDA GPU; see benchmarks/gpu.sh for the GPU machine
-    python benchmarks/gpu.py --device cpu --tiny      # seconds-long check of the script itself, on the CPU
-    python benchmarks/gpu.py --accuracy               # then benchmarks/accuracy.py runs, in parallel on the GPU
+    python -m benchmarks.gpu                          # on a CUDA GPU; see benchmarks/gpu.sh for the GPU machine
+    python -m benchmarks.gpu --device cpu --tiny      # seconds-long check of the script itself, on the CPU
+    python -m benchmarks.gpu --accuracy               # then benchmarks.accuracy runs, in parallel on the GPU
 
 Every model is built from its YAML (random weights, 80 classes), its BatchNorm statistics are set from random images
 (a plain random init shrinks the head's activations to ~1e-5, which would make the parity and FP16 checks vacuous),
@@ -13,17 +13,15 @@ Inductor's kernels replayed as CUDA graphs, the one-call path with the lowest ba
 compile time is bounded per variant and a variant that fails or runs out of time is skipped with a note.
 
 Timing: each call is synchronised before and after (batch-1 latency as a user sees it); all variants of one batch
-size are timed in a shuffled order within each round, so machine noise hits all alike; medians are reported. FP32 is
-strict IEEE FP32 unless --tf32 (cuDNN's TF32 convolutions are on by default in PyTorch). Parity is the max abs
-difference between the eager and compiled outputs (the decoded (B, 4 + nc, anchors) tensor, boxes in pixels).
+size are timed in a shuffled order within each round (benchmarks/common/timing.py), so machine noise hits all alike;
+medians are reported. FP32 is strict IEEE FP32 unless --tf32 (cuDNN's TF32 convolutions are on by default in
+PyTorch). Parity is the max abs difference between the eager and compiled outputs (the decoded (B, 4 + nc, anchors)
+tensor, boxes in pixels).
 Writes gpu.csv and gpu.md to --out ($OUT if set, else benchmarks/results).
 """
 
-import argparse
 import csv
 import os
-import platform
-import random
 import signal
 import statistics
 import subprocess
@@ -33,13 +31,16 @@ from contextlib import contextmanager
 from copy import deepcopy
 from pathlib import Path
 
-os.environ.setdefault("YOLO_OFFLINE", "1")
+import torch
+from ultralytics import __version__ as ULTRALYTICS_VERSION
+from ultralytics.data.utils import check_det_dataset
 
-import torch  # noqa: E402
-from ultralytics import YOLO, __version__ as ULTRALYTICS_VERSION  # noqa: E402
-from ultralytics.data.utils import check_det_dataset  # noqa: E402
-
-import sdgas_ultra  # noqa: E402
+import sdgas_ultra
+from benchmarks.common import cli
+from benchmarks.common.models import build
+from benchmarks.common.report import cpu_name, md_table
+from benchmarks.common.results import RESULTS_DIR, write_rows
+from benchmarks.common.timing import interleaved
 
 MODELS = ("sdgasnet-n", "yolov8n", "yolo11n", "yolo26n")
 REPO = Path(__file__).resolve().parents[1]
@@ -51,8 +52,7 @@ COLUMNS = ("model", "fp32_eager_ms", "fp32_compiled_ms", "fp16_eager_ms", "fp16_
 
 def parse_args(argv=None):
     """Command line; --tiny shrinks every size and count to a CPU smoke test."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0],
-                                formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p = cli.parser(__doc__, "gpu")
     p.add_argument("--device", default="0", help="CUDA index, or cpu")
     p.add_argument("--models", nargs="+", default=list(MODELS))
     p.add_argument("--imgsz", type=int, default=640)
@@ -72,8 +72,8 @@ def parse_args(argv=None):
     p.add_argument("--tf32", action="store_true", help="allow TF32 in FP32 convolutions and matmuls")
     p.add_argument("--tiny", action="store_true", help="imgsz 64, 3 rounds, batch 2: a smoke test for the CPU")
     p.add_argument("--skip-speed", action="store_true", help="only the accuracy runs")
-    p.add_argument("--out", type=Path, default=Path(os.environ.get("OUT") or REPO / "benchmarks" / "results"))
-    a = p.add_argument_group("accuracy (benchmarks/accuracy.py, one process per model and seed, run in parallel)")
+    p.add_argument("--out", type=Path, default=Path(os.environ.get("OUT") or RESULTS_DIR))
+    a = p.add_argument_group("accuracy (benchmarks.accuracy, one process per model and seed, run in parallel)")
     a.add_argument("--accuracy", action="store_true")
     a.add_argument("--acc-models", nargs="+", default=["yolov8n", "sdgasnet-n"])
     a.add_argument("--acc-seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -90,21 +90,6 @@ def parse_args(argv=None):
 
 
 # ---------------------------------------------------------------------------------------------- models
-def build(name, nc, imgsz, device):
-    """Fused eval-mode FP32 DetectionModel of `name`.yaml on device, BatchNorm statistics set from random images."""
-    yolo = YOLO(f"{name}.yaml")
-    model = type(yolo.model)(yolo.model.yaml, nc=nc, verbose=False).to(device)
-    bns = [m for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-    for bn in bns:
-        bn.reset_running_stats()
-        bn.momentum = None  # cumulative average over the calibration batches
-    model.train()
-    with torch.no_grad():
-        for _ in range(2):
-            model(torch.rand(4, model.yaml.get("channels", 3), imgsz, imgsz, device=device))
-    return model.fuse(verbose=False).eval()
-
-
 def head_output(out):
     """The decoded prediction tensor (B, 4 + nc, anchors) of a model's eval output, as FP32."""
     while isinstance(out, (tuple, list)):
@@ -164,22 +149,11 @@ def compile_variant(eager, args, deadline, notes):
     return v, time.monotonic() - t0, sum(counters["graph_break"].values()) - breaks
 
 
-def time_round_robin(variants, rounds, warmup, sync, seed=0):
-    """Fill each variant's .times (ms per call) with `rounds` calls, variants shuffled anew within each round."""
-    order, rng = list(variants), random.Random(seed)
+def time_variants(variants, rounds, warmup, sync, seed=0):
+    """Fill each variant's .times (ms per call) with `rounds` interleaved calls, synchronised before and after."""
     with torch.inference_mode():
-        for v in order:
-            for _ in range(warmup):
-                v()
-        sync()
-        for _ in range(rounds):
-            rng.shuffle(order)
-            for v in order:
-                sync()
-                t = time.perf_counter()
-                v()
-                sync()
-                v.times.append((time.perf_counter() - t) * 1e3)
+        for v, times in interleaved({v: v for v in variants}, rounds, warmup, sync, seed).items():
+            v.times = times
 
 
 def parity(eager, compiled):
@@ -197,14 +171,14 @@ def speed(args):
     deadline = start + args.budget
     device = torch.device("cpu" if args.device == "cpu" else f"cuda:{args.device}")
     cuda = device.type == "cuda"
-    sync = torch.cuda.synchronize if cuda else (lambda: None)
+    sync = torch.cuda.synchronize if cuda else None
     torch.backends.cudnn.allow_tf32 = torch.backends.cuda.matmul.allow_tf32 = args.tf32
     torch._dynamo.config.recompile_limit = 64  # 3 compiled variants per model class; never fall back silently
     torch._dynamo.config.fail_on_recompile_limit_hit = True
 
     eager, notes = {}, {m: [] for m in args.models}
     for name in args.models:
-        fp32 = build(name, args.nc, args.imgsz, device)
+        fp32 = build(name, args.nc, device, calibrate=args.imgsz)
         fp16 = deepcopy(fp32).half()
         ch = fp32.yaml.get("channels", 3)
         for prec, m, batch in (("fp32", fp32, 1), ("fp16", fp16, 1), ("fp16", deepcopy(fp16), args.big_batch)):
@@ -228,8 +202,8 @@ def speed(args):
 
     variants = [*eager.values(), *compiled.values()]
     small, big = [v for v in variants if v.batch == 1], [v for v in variants if v.batch != 1]
-    time_round_robin(small, args.runs, args.warmup, sync)
-    time_round_robin(big, args.big_runs, max(1, args.warmup // 3), sync, seed=1)
+    time_variants(small, args.runs, args.warmup, sync)
+    time_variants(big, args.big_runs, max(1, args.warmup // 3), sync, seed=1)
     gaps = {k: parity(eager[k], v) for k, v in compiled.items() if k[2] == 1}
     rows = table_rows(args, eager, compiled, gaps, compile_s, breaks, notes)
 
@@ -237,7 +211,7 @@ def speed(args):
         card = (f"{torch.cuda.get_device_name(device)}, CUDA {torch.version.cuda}, "
                 f"cuDNN {torch.backends.cudnn.version()}")
     else:
-        card = f"CPU {platform.processor() or platform.machine()}, {torch.get_num_threads()} threads"
+        card = f"CPU {cpu_name()}, {torch.get_num_threads()} threads"
     path = "eager only" if args.compile == "none" else (
         f"torch.compile(model, mode='{args.compile}')" if args.backend == "inductor"
         else f"torch.compile(model, backend='{args.backend}')")
@@ -289,8 +263,7 @@ def markdown(header, rows, big_batch):
     head = ["model", "FP32 eager ms", "FP32 compiled ms", "FP16 eager ms", "FP16 compiled ms", "best FPS (b1)",
             "best path", "best FPS / yolov8n", f"b{big_batch} FP16 eager img/s", f"b{big_batch} FP16 compiled img/s",
             "parity FP32 max abs", "parity FP16 max abs", "FP32 output max abs", "graph breaks", "compile s", "note"]
-    lines = [*header, "", f"| {' | '.join(head)} |", f"|{'---|' * len(head)}"]
-    lines += [f"| {' | '.join(cell(k, r[k]) for k in COLUMNS)} |" for r in rows]
+    lines = [*header, "", *md_table(head, [[cell(k, r[k]) for k in COLUMNS] for r in rows])]
     sd = next((r for r in rows if r["model"] == "sdgasnet-n"), None)
     if sd:
         met = "met" if sd["best_fps"] >= FPS_TARGET else "not met"
@@ -306,12 +279,13 @@ def markdown(header, rows, big_batch):
 
 # ---------------------------------------------------------------------------------------------- accuracy part
 def accuracy(args):
-    """Run benchmarks/accuracy.py once per (model, seed), all at once on the one device; merge their result CSVs
-    into <out>/accuracy-gpu-e<epochs>-i<imgsz>.csv, print accuracy.py's report of it and return its text."""
+    """Run benchmarks.accuracy once per (model, seed), all at once on the one device; merge their result CSVs
+    into <out>/accuracy-gpu-e<epochs>-i<imgsz>.csv, print its report of them and return its text."""
     args.acc_dir.mkdir(parents=True, exist_ok=True)
     check_det_dataset("synthetic-defects.yaml")  # draw the dataset once here: parallel runs would race to draw it
     runs = len(args.acc_models) * len(args.acc_seeds)
-    env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // runs))}  # runs share the cores
+    env = {**os.environ, "OMP_NUM_THREADS": str(max(1, (os.cpu_count() or 1) // runs)),  # runs share the cores
+           "PYTHONPATH": os.pathsep.join(filter(None, (str(REPO), os.environ.get("PYTHONPATH"))))}  # for -m
     common = ["--data", "synthetic-defects.yaml", "--epochs", str(args.acc_epochs), "--imgsz", str(args.acc_imgsz),
               "--fraction", str(args.acc_fraction), "--device", args.device, "--workers", str(args.acc_workers),
               "--out", str(args.acc_dir / "runs")]
@@ -320,7 +294,7 @@ def accuracy(args):
         for seed in args.acc_seeds:
             part = args.acc_dir / f"{model}-seed{seed}"
             part.mkdir(exist_ok=True)
-            cmd = [sys.executable, str(REPO / "benchmarks" / "accuracy.py"), *common, "--models", model,
+            cmd = [sys.executable, "-m", "benchmarks.accuracy", *common, "--models", model,
                    "--seeds", str(seed), "--results", str(part / "accuracy-part.csv")]
             procs[part] = subprocess.Popen(cmd, stdout=open(part / "log.txt", "w"), stderr=subprocess.STDOUT, env=env)
     print(f"accuracy: {len(procs)} runs started in parallel, logs in {args.acc_dir}/*/log.txt", flush=True)
@@ -338,8 +312,8 @@ def accuracy(args):
                        args.out / f"accuracy-gpu-e{args.acc_epochs}-i{args.acc_imgsz}.csv")
     text = f"accuracy runs that did not finish: {', '.join(failed)}\n" if failed else ""
     if merged:
-        report = subprocess.run([sys.executable, str(REPO / "benchmarks" / "accuracy.py"), *common, "--report",
-                                 "--results", str(merged)], capture_output=True, text=True)
+        report = subprocess.run([sys.executable, "-m", "benchmarks.accuracy", *common, "--report",
+                                 "--results", str(merged)], capture_output=True, text=True, env=env)
         text += report.stdout + report.stderr[-2000:]
     print(text, flush=True)
     return text
@@ -353,11 +327,7 @@ def merge_csv(parts, dest):
             rows += list(csv.DictReader(f))
     if not rows:
         return None
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with open(dest, "w", newline="") as f:
-        w = csv.DictWriter(f, list(dict.fromkeys(k for r in rows for k in r)), restval="")
-        w.writeheader()
-        w.writerows(rows)
+    write_rows(dest, rows)
     return dest
 
 

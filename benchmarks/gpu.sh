@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # sdgas-ultra, AGPL-3.0
-# GPU benchmark of issue #14 (benchmarks/gpu.py) in one call of the device tool's `run`.
+# GPU benchmark of issue #14 (python -m benchmarks.gpu) in one call of the device tool's `run`.
 #
 # 1. Here, on a machine with pip and this project's environment, once:
 #        benchmarks/gpu.sh --prepare
@@ -11,9 +11,9 @@
 #    in all (working tree plus carried paths); --prepare adds them up and fails above that.
 # 2. On the GPU machine, from the repository root (the `run` tool starts there):
 #        run(command="bash benchmarks/gpu.sh", carry=[".whl"], timeout_s=540)
-#    installs .whl/*.whl into /tmp/sdgas-site, then runs benchmarks/gpu.py with any arguments given here, e.g.
-#    `bash benchmarks/gpu.sh --accuracy --acc-epochs 30`. The table, gpu.md, gpu.csv and gpu.log go to $OUT when it
-#    is set (the tool brings them back), else to benchmarks/results/.
+#    installs .whl/*.whl into /tmp/sdgas-site, then runs `python3 -m benchmarks.gpu` with any arguments given here,
+#    e.g. `bash benchmarks/gpu.sh --accuracy --acc-epochs 30`. The table, gpu.md, gpu.csv and gpu.log go to $OUT when
+#    it is set (the tool brings them back), else to benchmarks/results/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 LIMIT=$((64 * 1024 * 1024))
@@ -49,4 +49,4 @@ else
 fi
 export YOLO_OFFLINE=1 PYTHONUNBUFFERED=1 YOLO_CONFIG_DIR=${YOLO_CONFIG_DIR:-/tmp/sdgas-yolo-config}
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv,noheader || true
-python3 benchmarks/gpu.py "$@" 2>&1 | tee "$out/gpu.log"
+python3 -m benchmarks.gpu "$@" 2>&1 | tee "$out/gpu.log"

@@ -1,8 +1,8 @@
 # sdgas-ultra, AGPL-3.0
 """Memory benchmark (issue #7): peak resident memory of CPU training, sdgasnet-n against yolov8n.
 
-    python benchmarks/memory.py                          # batch 16, imgsz 640, 4 iterations each (target <= 1.3x)
-    python benchmarks/memory.py --imgsz 128 --iters 2    # smoke run
+    python -m benchmarks.memory                          # batch 16, imgsz 640, 4 iterations each (target <= 1.3x)
+    python -m benchmarks.memory --imgsz 128 --iters 2    # smoke run
 
 Each model trains in a fresh interpreter (so neither sees the other's allocations) for one epoch of `--iters`
 batches on a synthetic-defects dataset of batch * iters training images, followed by ultralytics' end-of-training
@@ -12,13 +12,14 @@ torch and ultralytics is reported too, since that baseline is the same for every
 of peak RSS, model over baseline model; the exit code is 1 when it exceeds --target.
 """
 
-import argparse
 import json
 import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
+
+from benchmarks.common import cli
 
 # Runs in the child: import, note RSS, train, print one JSON line with both numbers (bytes).
 CHILD = r"""
@@ -38,9 +39,7 @@ print("SDGAS_MEMORY " + json.dumps({"peak": peak * 1024, "after_import": after_i
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(
-        description=__doc__.split("\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
-    )
+    p = cli.parser(__doc__, "memory")
     p.add_argument("--model", default="sdgasnet-n.yaml", help="model YAML under test")
     p.add_argument("--baseline", default="yolov8n.yaml", help="model YAML it is compared with")
     p.add_argument("--imgsz", type=int, default=640)
@@ -49,11 +48,7 @@ def parse_args(argv=None):
     p.add_argument("--target", type=float, default=1.3, help="largest acceptable peak-RSS ratio")
     p.add_argument("--out", type=Path, default=None, help="working folder (dataset, runs); default: a temp folder")
     args = p.parse_args(argv)
-    for key in ("imgsz", "batch", "iters"):
-        if getattr(args, key) < 1:
-            p.error(f"--{key} must be at least 1, got {getattr(args, key)}")
-    if args.imgsz < 32:
-        p.error(f"--imgsz must be at least 32 (the largest stride), got {args.imgsz}")
+    cli.at_least(p, args, {"imgsz": 32, "batch": 1, "iters": 1})  # imgsz: the largest stride
     return args
 
 

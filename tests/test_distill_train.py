@@ -460,16 +460,13 @@ def test_DistillationModel_student_model_unwraps_the_builtin_wrapper():
     assert _upstream.DistillationModel_student_model(student) is student
 
 
-# --- benchmarks/distill.py ------------------------------------------------------------------------------------------
+# --- benchmarks.distill --------------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
 def bench():
-    """The distillation benchmark script imported as a module (benchmarks/ is no package)."""
-    import importlib.util
+    """The distillation benchmark module."""
+    from benchmarks import distill
 
-    spec = importlib.util.spec_from_file_location("distill_benchmark", REPO / "benchmarks" / "distill.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return distill
 
 
 def test_benchmark_students_take_the_seed_after_their_teachers(bench):
@@ -507,7 +504,9 @@ def test_benchmark_runs_at_a_tiny_budget_and_resumes(bench, tiny_data, tmp_path,
     argv = ["--data", str(tiny_data), "--epochs", "1", "--imgsz", "64", "--batch", "4", "--seeds", "0",
             "--out", str(tmp_path / "runs"), "--results", str(tmp_path / "distill.csv")]  # fmt: skip
     bench.main(argv)
-    rows = bench.acc.read_rows(tmp_path / "distill.csv")
+    from benchmarks.common.results import read_rows
+
+    rows = read_rows(tmp_path / "distill.csv")
     runs = {(r["model"], r["seed"]): r for r in rows}
     assert set(runs) == {("sdgasnet-n", 0), ("sdgasnet-n", 1), ("sdgasnet-n+featkd", 1), ("sdgasnet-n+sd", 1),
                          ("sdgasnet-n+sd-yolov6", 1), ("sdgasnet-n+2x-epochs", 1)}  # fmt: skip

@@ -1,8 +1,7 @@
 # sdgas-ultra, AGPL-3.0
-"""benchmarks/gpu.py and gpu.sh: the CPU smoke run end to end, and the pieces that need no model."""
+"""benchmarks.gpu and gpu.sh: the CPU smoke run end to end, and the pieces that need no model."""
 
 import csv
-import importlib.util
 import subprocess
 import sys
 import time
@@ -11,17 +10,15 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SCRIPT = ROOT / "benchmarks" / "gpu.py"
 MODELS = ("sdgasnet-n", "yolov8n", "yolo11n", "yolo26n")
 
 
 @pytest.fixture(scope="module")
 def bench():
-    """The benchmark script imported as a module (benchmarks/ is no package)."""
-    spec = importlib.util.spec_from_file_location("gpu_benchmark", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The GPU benchmark module (it imports torch and ultralytics at once)."""
+    from benchmarks import gpu
+
+    return gpu
 
 
 def row(bench, model, fps, parity=None, scale=None):
@@ -35,7 +32,7 @@ def row(bench, model, fps, parity=None, scale=None):
 @pytest.mark.slow
 def test_tiny_cpu_run_reports_every_model_with_zero_parity_for_the_eager_backend(tmp_path):
     # backend 'eager' traces each model with dynamo and replays the very same ops, so the outputs must be identical
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--device", "cpu", "--tiny", "--backend", "eager",
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.gpu", "--device", "cpu", "--tiny", "--backend", "eager",
                            "--out", str(tmp_path)], capture_output=True, text=True, cwd=ROOT, timeout=900)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]
     table = (tmp_path / "gpu.md").read_text()
