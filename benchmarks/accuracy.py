@@ -19,17 +19,23 @@ appends one row to the results CSV (default benchmarks/results/accuracy-<data>-e
 that row marks the run as done, so a rerun skips it and a later session resumes where this one stopped. A folder
 without a row (an interrupted run) is deleted and trained again. `--report` trains nothing: it rebuilds the tables
 from every CSV under benchmarks/results/ (one section per protocol) and, with --docs, rewrites the block between the
-accuracy markers of that Markdown file. `--device 0` runs the same protocol on a GPU.
+accuracy markers of that Markdown file and draws test mAP50 against CPU latency (SPEED_CSV, written by
+`python -m benchmarks.speed --csv`) for the main protocol into PLOT beside it. `--device 0` runs the
+same protocol on a GPU.
 """
 
 from pathlib import Path
 
 from benchmarks.common import protocol
+from benchmarks.common.plot import plot_tradeoff
 from benchmarks.common.report import md_table, write_docs
 from benchmarks.common.results import RESULTS_DIR, read_boot, read_rows, replicates
 from benchmarks.common.stats import fmt, fmt_diffs, fmt_interval, fmt_paired, paired, paired_bootstrap
 
 BASELINES = ("yolov8n", "yolo11n", "yolo26n")
+SPEED_CSV = "speed-cpu.csv"  # beside the results CSVs
+MAIN_PROTOCOL = "accuracy-synthetic-defects-e40-i192.csv"  # the protocol the picture shows
+PLOT = "accuracy-latency.png"  # beside the --docs file
 # ablation ladder, one change per step, from the yolov8n network to sdgasnet-n. Its first step, sdgas-a0-pan, builds
 # yolov8n layer for layer and trains to the same digits on a seed, so the ladder starts from yolov8n's rows.
 LADDER = ("yolov8n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-cs-n", "sdgas-a4-fgpem-n", "sdgas-a5-cs-channel-n",
@@ -184,7 +190,10 @@ def main(argv=None):
     text = full_report(args.results.parent)
     if args.docs:
         write_docs(args.docs, text, "accuracy")
-        print(f"rewrote the accuracy block of {args.docs}")
+        png, speed = Path(args.docs).parent / PLOT, args.results.parent / SPEED_CSV
+        points = plot_tradeoff(args.results.parent / MAIN_PROTOCOL, speed, png)
+        print(f"rewrote the accuracy block of {args.docs}; " + (f"drew {points} models into {png}" if points else
+              f"no picture: no model has both test rows and a latency row in {speed}"))
     print(text)
 
 

@@ -2,6 +2,7 @@
 """Params, GFLOPs and CPU batch-1 latency of sdgasnet-n against YOLOv8n, YOLO11n and YOLO26n, measured in one run.
 
     python -m benchmarks.speed [--imgsz 640] [--runs 30] [--threads N] [--models sdgasnet-n.yaml yolov8n.yaml ...]
+    python -m benchmarks.speed --nc 6 --csv benchmarks/results/speed-cpu.csv --models ...  # feeds the accuracy plot
 
 GFLOPs are counted by thop on a full-size forward pass (every conv, and the DCT matrix products through thop's
 functional counting). ultralytics' own summary extrapolates from thin proxy images, which is exact for convolutions
@@ -23,6 +24,7 @@ from ultralytics.utils.torch_utils import get_flops
 from benchmarks.common import cli
 from benchmarks.common.models import build
 from benchmarks.common.report import cpu_name, md_table
+from benchmarks.common.results import write_rows
 from benchmarks.common.timing import interleaved
 
 DEFAULT_MODELS = ["sdgasnet-n.yaml", "yolov8n.yaml", "yolo11n.yaml", "yolo26n.yaml"]
@@ -36,6 +38,8 @@ def parse_args(argv=None):
     p.add_argument("--runs", type=int, default=30)
     p.add_argument("--threads", type=int, default=torch.get_num_threads())
     p.add_argument("--nc", type=int, default=80, help="classes for every model (COCO-sized heads by default)")
+    p.add_argument("--csv", help="also write one row per model (latency and its ratio to the reference) to this CSV; "
+                                 "benchmarks.accuracy --docs plots test mAP50 against it")
     args = p.parse_args(argv)
     cli.at_least(p, args, {"imgsz": 32, "runs": 2, "threads": 1, "nc": 1})  # quartiles need 2 rounds
     return args
@@ -54,10 +58,24 @@ def latency(models, imgsz, runs, warmup=3):
         return interleaved({n: (lambda n=n: models[n](x[n])) for n in models}, runs, warmup)
 
 
+def reference(times):
+    """The model the ratios are relative to: yolov8n when measured, else the first."""
+    return "yolov8n" if "yolov8n" in times else next(iter(times))
+
+
+def csv_rows(models, times, args):
+    """One row per model: set-up, size, median latency and its ratio to the reference (ratio of medians)."""
+    ms = {n: statistics.median(t) for n, t in times.items()}
+    ref = reference(times)
+    return [{"model": n, "imgsz": args.imgsz, "nc": args.nc, "threads": args.threads, "runs": args.runs,
+             "params": sum(p.numel() for p in m.parameters()), "latency_ms": round(ms[n], 2),
+             "latency_ratio": round(ms[n] / ms[ref], 4), "reference": ref} for n, m in models.items()]
+
+
 def table(models, times, args):
     """Markdown table: size, both GFLOPs counts and latency of each model, and their ratios to the reference."""
     ms = {n: statistics.median(t) for n, t in times.items()}
-    ref = "yolov8n" if "yolov8n" in ms else next(iter(ms))
+    ref = reference(times)
     params = {n: sum(p.numel() for p in m.parameters()) for n, m in models.items()}
     body = []
     for n, model in models.items():
@@ -79,6 +97,9 @@ def main(argv=None):
     print(f"\nCPU: {cpu_name()}, {os.cpu_count()} cores, torch {torch.__version__}, {args.threads} threads, imgsz "
           f"{args.imgsz}, batch 1, nc {args.nc}, median of {args.runs} interleaved runs")
     print(table(models, times, args))
+    if args.csv:
+        write_rows(args.csv, csv_rows(models, times, args))
+        print(f"wrote {args.csv}")
 
 
 if __name__ == "__main__":

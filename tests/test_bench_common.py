@@ -151,3 +151,31 @@ def test_at_least_names_the_option_and_its_lowest_value(capsys):
     err = capsys.readouterr().err
     assert err.startswith("usage: python -m benchmarks.speed") and "--big-runs must be at least 1, got 0" in err
     assert isinstance(p, argparse.ArgumentParser) and p.description == "Doc line."
+
+
+def test_tradeoff_plot_draws_models_with_test_rows_and_latency(tmp_path):
+    from benchmarks.common.plot import plot_tradeoff
+    from benchmarks.common.results import append_row, write_rows
+
+    results, speed, png = tmp_path / "accuracy-x.csv", tmp_path / "speed.csv", tmp_path / "p.png"
+    for seed, (a, b) in enumerate(((0.50, 0.55), (0.52, 0.58))):
+        append_row(results, {"model": "yolov8n", "seed": seed, "test_map50": a})
+        append_row(results, {"model": "sdgasnet-n", "seed": seed, "test_map50": b})
+    append_row(results, {"model": "yolo11n", "seed": 0, "map50": 0.4})  # val only: not drawn
+    assert plot_tradeoff(results, speed, png) == 0 and not png.exists()  # no latency yet: no picture
+    write_rows(speed, [{"model": m, "latency_ratio": r, "reference": "yolov8n", "imgsz": 640, "threads": 2}
+                       for m, r in (("yolov8n", 1.0), ("sdgasnet-n", 1.02), ("yolo11n", 1.1))])
+    assert plot_tradeoff(results, speed, png) == 2 and png.stat().st_size > 1000
+
+
+def test_speed_csv_rows_give_latency_ratios_to_yolov8n():
+    import argparse
+
+    import torch
+
+    from benchmarks import speed
+
+    models = {"yolov8n": torch.nn.Linear(2, 2), "other": torch.nn.Linear(2, 3)}
+    args = argparse.Namespace(imgsz=64, nc=6, threads=1, runs=3)
+    rows = speed.csv_rows(models, {"yolov8n": [2.0, 2.0, 4.0], "other": [3.0, 3.0, 1.0]}, args)
+    assert [(r["model"], r["latency_ratio"], r["params"]) for r in rows] == [("yolov8n", 1.0, 6), ("other", 1.5, 9)]
