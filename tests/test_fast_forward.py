@@ -1,0 +1,97 @@
+# sdgas-ultra, AGPL-3.0
+"""Issue #21 rewrites: each layer's faster forward computes what its 0.3 forward computed (kept here as reference
+functions), within 1e-5 on random inputs and weights, unfused and fused."""
+
+import math
+from copy import deepcopy
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+from ultralytics.nn.tasks import BaseModel
+
+from sdgas_ultra.nn import FGPEM
+from sdgas_ultra.nn.dct import frequency_split, highpass, lowpass_matrix
+
+TOL = 1e-5
+
+
+# ----------------------------------------------------------------------------------- 0.3 forwards (the reference)
+def old_lowpass(n, ratio):
+    """0.3: D^T diag(m) D built in float64 (cached there and cast to the input's dtype on every call)."""
+    i = torch.arange(n, dtype=torch.float64)
+    d = torch.cos(math.pi * (2 * i[None] + 1) * i[:, None] / (2 * n)) * math.sqrt(2 / n)
+    d[0] /= math.sqrt(2.0)
+    return (d.T * (i < ratio * n).double()) @ d
+
+
+def old_frequency_split(x, ratio):
+    low = old_lowpass(x.shape[-2], ratio).to(x.dtype) @ x @ old_lowpass(x.shape[-1], ratio).to(x.dtype).T
+    return low, x - low
+
+
+def old_fgpem(m, x):
+    low, high = old_frequency_split(x, m.ratio)
+    energy = high.abs()
+    c = m.channel_gate(torch.cat([energy.mean((2, 3), keepdim=True), low.mean((2, 3), keepdim=True)], 1))
+    s = m.spatial_gate(torch.cat([energy.mean(1, keepdim=True), energy.amax(1, keepdim=True)], 1))
+    return x + m.cv(x * c + high * s)
+
+
+# ------------------------------------------------------------------------------------------------------ helpers
+def randomized(module, seed=0):
+    """module in eval mode with random weights and BatchNorm statistics (so that a wrong fold would show)."""
+    g = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.copy_(torch.randn(p.shape, generator=g) * 0.5)
+        for b in module.modules():
+            if isinstance(b, nn.BatchNorm2d):
+                b.running_mean.copy_(torch.randn(b.num_features, generator=g) * 0.2)
+                b.running_var.copy_(torch.rand(b.num_features, generator=g) + 0.5)
+    return module.eval()
+
+
+def fused(module):
+    """A copy of module fused the way ultralytics fuses a model (BaseModel.fuse, the plugin's patch included)."""
+    holder = BaseModel()
+    holder.model = nn.ModuleList([deepcopy(module)])
+    return holder.fuse(verbose=False).model[0]
+
+
+def assert_close(new, old):
+    assert new.shape == old.shape
+    assert (new - old).abs().max().item() <= TOL * max(1.0, old.abs().max().item())
+
+
+# ------------------------------------------------------------------------------------------------------- DCT
+def test_lowpass_matrix_is_cached_once_per_dtype_and_equals_the_float64_one():
+    x32, x64 = torch.zeros(1, 1, 12, 20), torch.zeros(1, 1, 12, 20, dtype=torch.float64)
+    with torch.inference_mode():
+        a = lowpass_matrix(12, 0.25, x32)
+    assert not a.is_inference()  # built under inference_mode, still usable when training afterwards
+    assert lowpass_matrix(12, 0.25, x32) is a and a.dtype == torch.float32  # no cast on later calls
+    assert lowpass_matrix(12, 0.25, x64).dtype == torch.float64
+    assert torch.equal(a, old_lowpass(12, 0.25).float())
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 16, 16), (1, 4, 12, 20), (2, 2, 20, 8)])
+def test_highpass_equals_the_old_frequency_split(shape):
+    x = torch.randn(shape)
+    low, high = old_frequency_split(x, 0.25)
+    assert_close(highpass(x, 0.25), high)
+    assert_close(frequency_split(x, 0.25)[0], low)
+
+
+def test_fgpem_equals_the_old_forward():
+    m = randomized(FGPEM(16))
+    x = torch.randn(2, 16, 12, 20)
+    with torch.no_grad():
+        assert_close(m(x), old_fgpem(m, x))
+        assert_close(fused(m)(x), old_fgpem(m, x))
+
+
+def test_fgpem_refuses_a_cutoff_that_keeps_no_frequency():
+    with pytest.raises(ValueError, match="ratio must be > 0"):
+        FGPEM(16, ratio=0)
