@@ -40,7 +40,7 @@ class FGPEM(nn.Module):
         energy = high.abs()
         c = self.channel_gate(torch.cat([energy.mean((2, 3), keepdim=True), x.mean((2, 3), keepdim=True)], 1))
         s = self.spatial_gate(torch.cat([energy.mean(1, keepdim=True), energy.amax(1, keepdim=True)], 1))
-        return x + self.cv(x * c + high * s)
+        return x + self.cv(torch.addcmul(x * c, high, s))
 
     @classmethod
     def parse(cls, c_in, args, scale):
