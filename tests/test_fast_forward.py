@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 from ultralytics.nn.tasks import BaseModel
 
-from sdgas_ultra.nn import FGPEM
+from sdgas_ultra.nn import CS, FGPEM
 from sdgas_ultra.nn.dct import frequency_split, highpass, lowpass_matrix
 
 TOL = 1e-5
@@ -37,6 +37,12 @@ def old_fgpem(m, x):
     c = m.channel_gate(torch.cat([energy.mean((2, 3), keepdim=True), low.mean((2, 3), keepdim=True)], 1))
     s = m.spatial_gate(torch.cat([energy.mean(1, keepdim=True), energy.amax(1, keepdim=True)], 1))
     return x + m.cv(x * c + high * s)
+
+
+def old_cs(m, xs):
+    y, s = xs
+    g = m.gate(torch.cat([y.mean((2, 3), keepdim=True), s.mean((2, 3), keepdim=True)], 1))
+    return y + g * m.project(s)
 
 
 # ------------------------------------------------------------------------------------------------------ helpers
@@ -95,3 +101,28 @@ def test_fgpem_equals_the_old_forward():
 def test_fgpem_refuses_a_cutoff_that_keeps_no_frequency():
     with pytest.raises(ValueError, match="ratio must be > 0"):
         FGPEM(16, ratio=0)
+
+
+# ------------------------------------------------------------------------------------------------------- CS
+@pytest.mark.parametrize("proj, widths", [("channel", (16, 16)), ("conv", (16, 24))])
+def test_cs_equals_the_old_forward(proj, widths):
+    m = randomized(CS(list(widths), proj))
+    xs = [torch.randn(2, c, 10, 14) for c in widths]
+    with torch.no_grad():
+        assert_close(m(xs), old_cs(m, xs))
+        assert_close(fused(m)(xs), old_cs(m, xs))
+    a, b = deepcopy(m).train(), deepcopy(m).train()  # training: BatchNorm on batch statistics
+    new, old = a(xs), old_cs(b, xs)
+    assert_close(new.detach(), old.detach())
+    new.square().mean().backward()
+    old.square().mean().backward()
+    for p, q in zip(a.parameters(), b.parameters()):
+        assert_close(p.grad, q.grad)
+    assert_close(a.project.bn.running_var, b.project.bn.running_var)
+
+
+def test_cs_channel_projection_runs_without_a_convolution():
+    m = fused(randomized(CS([16, 16], "channel")))
+    with torch.profiler.profile() as prof, torch.no_grad():
+        m([torch.randn(1, 16, 8, 8), torch.randn(1, 16, 8, 8)])
+    assert not [e.name for e in prof.events() if "conv" in e.name]

@@ -17,6 +17,7 @@ from torch import nn
 from ultralytics.nn.modules import Conv
 
 from .dct import highpass
+from .gate import gate_mlp, pooled_gate
 from .registry import register
 
 
@@ -30,15 +31,14 @@ class FGPEM(nn.Module):
             raise ValueError(f"ratio must be > 0 (DCT cutoff: low keeps the frequencies k < ratio * n), got {ratio!r}")
         self.ratio = ratio
         hidden = max(c1 // reduction, 8)
-        # gates use plain convolutions: BatchNorm on 1x1 pooled maps fails at batch size 1
-        self.channel_gate = nn.Sequential(nn.Conv2d(2 * c1, hidden, 1), nn.SiLU(), nn.Conv2d(hidden, c1, 1), nn.Sigmoid())
+        self.channel_gate = gate_mlp(2 * c1, hidden, c1)
         self.spatial_gate = nn.Sequential(nn.Conv2d(2, 1, 7, padding=3), nn.Sigmoid())
         self.cv = Conv(c1, c1, 1)
 
     def forward(self, x):
         high = highpass(x, self.ratio)
         energy = high.abs()
-        c = self.channel_gate(torch.cat([energy.mean((2, 3), keepdim=True), x.mean((2, 3), keepdim=True)], 1))
+        c = pooled_gate(self.channel_gate, torch.cat([energy.mean((2, 3)), x.mean((2, 3))], 1))
         s = self.spatial_gate(torch.cat([energy.mean(1, keepdim=True), energy.amax(1, keepdim=True)], 1))
         return x + self.cv(torch.addcmul(x * c, high, s))
 
