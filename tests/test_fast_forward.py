@@ -11,8 +11,9 @@ import torch.nn.functional as F
 from torch import nn
 from ultralytics.nn.tasks import BaseModel
 
-from sdgas_ultra.nn import CS, FGPEM
+from sdgas_ultra.nn import CS, FGPEM, Allocate
 from sdgas_ultra.nn.dct import frequency_split, highpass, lowpass_matrix
+from sdgas_ultra.nn.resize import resize_to
 
 TOL = 1e-5
 
@@ -43,6 +44,15 @@ def old_cs(m, xs):
     y, s = xs
     g = m.gate(torch.cat([y.mean((2, 3), keepdim=True), s.mean((2, 3), keepdim=True)], 1))
     return y + g * m.project(s)
+
+
+def old_allocate(m, xs):
+    x, g = xs
+    size = x.shape[-2:]
+    if g.shape[-1] >= x.shape[-1]:
+        g = resize_to(g, size)
+        return m.local(x) * m.gate(g).sigmoid() + m.embed(g)
+    return m.local(x) * resize_to(m.gate(g), size).sigmoid() + resize_to(m.embed(g), size)
 
 
 # ------------------------------------------------------------------------------------------------------ helpers
@@ -126,3 +136,26 @@ def test_cs_channel_projection_runs_without_a_convolution():
     with torch.profiler.profile() as prof, torch.no_grad():
         m([torch.randn(1, 16, 8, 8), torch.randn(1, 16, 8, 8)])
     assert not [e.name for e in prof.events() if "conv" in e.name]
+
+
+# ------------------------------------------------------------------------------------------------------- Allocate
+@pytest.mark.parametrize("local_size", [(16, 24), (8, 12), (4, 6)], ids=["upsample", "same", "pool"])
+def test_allocate_equals_the_old_forward(local_size):
+    m = randomized(Allocate([12, 20], 16))
+    xs = [torch.randn(2, 12, *local_size), torch.randn(2, 20, 8, 12)]
+    with torch.no_grad():
+        ref = old_allocate(m, xs)
+        assert_close(m(xs), ref)
+        f = fused(m)
+        assert_close(f(xs), ref)
+    assert not hasattr(f, "gate") and f.gate_embed.out_channels == 32  # one conv for gate and embedding once fused
+
+
+def test_allocate_fuses_once_and_only_after_batchnorm_is_folded():
+    m = Allocate([12, 20], 16)
+    m.fuse_layer()  # BatchNorm still there: nothing to merge
+    assert hasattr(m, "gate") and not hasattr(m, "gate_embed")
+    f = fused(m)
+    conv = f.gate_embed
+    f.fuse_layer()
+    assert f.gate_embed is conv
