@@ -9,11 +9,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 from torch import nn
-from ultralytics.nn.tasks import BaseModel
+from ultralytics.nn.tasks import BaseModel, load_checkpoint
 
 from sdgas_ultra.nn import CS, FGPEM, Allocate
 from sdgas_ultra.nn.dct import frequency_split, highpass, lowpass_matrix
 from sdgas_ultra.nn.resize import resize_to
+
+import sdgas_ultra
 
 TOL = 1e-5
 
@@ -56,11 +58,12 @@ def old_allocate(m, xs):
 
 
 # ------------------------------------------------------------------------------------------------------ helpers
-def randomized(module, seed=0):
-    """module in eval mode with random weights and BatchNorm statistics (so that a wrong fold would show)."""
+def randomized(module, seed=0, weights=True):
+    """module in eval mode with random BatchNorm statistics (so that a wrong fold would show) and, if `weights`,
+    random weights (else their initialisation: a deep model's outputs stay in range)."""
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
-        for p in module.parameters():
+        for p in module.parameters() if weights else ():
             p.copy_(torch.randn(p.shape, generator=g) * 0.5)
         for b in module.modules():
             if isinstance(b, nn.BatchNorm2d):
@@ -159,3 +162,30 @@ def test_allocate_fuses_once_and_only_after_batchnorm_is_folded():
     conv = f.gate_embed
     f.fuse_layer()
     assert f.gate_embed is conv
+
+
+# ----------------------------------------------------------------------------------------------- whole model
+def test_a_checkpoint_saved_as_ultralytics_saves_it_gives_the_old_outputs(tmp_path, monkeypatch):
+    """A checkpoint pickles the model object: one written before the rewrites has the same attributes as one written
+    now (no layer gained or renamed a parameter), so it loads into the new forwards and must predict what the old
+    forwards predicted, unfused (validation during training) and fused (predict, export)."""
+    sdgas_ultra.activate()
+    model = randomized(sdgas_ultra.SDGASModel("sdgasnet-n.yaml").model, weights=False)
+    for branch in model.model[-1].cv3:  # class logits around 0 instead of the rare-class prior: scores that vary
+        torch.nn.init.zeros_(branch[-1].bias)
+    model = model.half().float()  # the weights as a checkpoint stores them (fp16)
+    weights = tmp_path / "last.pt"
+    torch.save({"model": None, "ema": deepcopy(model).half(), "updates": 1, "train_args": {}}, weights)
+    x = torch.rand(1, 3, 96, 128, generator=torch.Generator().manual_seed(1))
+    with monkeypatch.context() as old, torch.no_grad():
+        for cls, forward in ((CS, old_cs), (Allocate, old_allocate), (FGPEM, old_fgpem)):
+            old.setattr(cls, "forward", forward)
+        ref = model(x)[0]
+    assert ref[:, 4:].std() > 1e-2 and ref[:, :4].std() > 1  # scores and boxes vary: a wrong layer would show
+    loaded, _ = load_checkpoint(weights, device="cpu", fuse=False)
+    loaded = loaded.float().eval()
+    with torch.no_grad():
+        for out in (loaded(x)[0], loaded.fuse(verbose=False)(x)[0]):
+            assert_close(out[:, :4], ref[:, :4])  # boxes (pixels)
+            assert_close(out[:, 4:], ref[:, 4:])  # class scores
+    assert sum(isinstance(m, Allocate) and hasattr(m, "gate_embed") for m in loaded.modules()) == 3
