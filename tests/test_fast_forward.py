@@ -189,3 +189,13 @@ def test_a_checkpoint_saved_as_ultralytics_saves_it_gives_the_old_outputs(tmp_pa
             assert_close(out[:, :4], ref[:, :4])  # boxes (pixels)
             assert_close(out[:, 4:], ref[:, 4:])  # class scores
     assert sum(isinstance(m, Allocate) and hasattr(m, "gate_embed") for m in loaded.modules()) == 3
+
+
+def test_traced_layers_have_no_addcmul_which_ncnn_export_cannot_convert():
+    layers = [(fused(randomized(CS([16, 16]))), [torch.randn(1, 16, 8, 8)] * 2),
+              (fused(randomized(Allocate([12, 20], 16))), [torch.randn(1, 12, 8, 8), torch.randn(1, 20, 4, 4)]),
+              (fused(randomized(FGPEM(16))), torch.randn(1, 16, 8, 8))]  # fmt: skip
+    for layer, x in layers:
+        traced = torch.jit.trace(layer, (x,))
+        assert "addcmul" not in str(traced.inlined_graph)
+        assert_close(traced(x), layer(x))

@@ -18,6 +18,7 @@ from torch import nn
 from ultralytics.nn.modules import Conv
 
 from .gate import gate_mlp, pooled_gate
+from .ops import muladd
 from .registry import expect_inputs, register
 
 
@@ -35,7 +36,7 @@ class CS(nn.Module):
     def forward(self, xs):
         y, s = xs
         g = pooled_gate(self.gate, torch.cat([y.mean((2, 3)), s.mean((2, 3))], 1))
-        return torch.addcmul(y, g, self.projection(s))
+        return muladd(y, g, self.projection(s))
 
     def projection(self, s):
         """P(s) (B, c_f, H, W). 'channel': s times the depthwise weight (c, 1, 1, 1), then BN or, fused, its bias."""
@@ -43,7 +44,7 @@ class CS(nn.Module):
         if p.conv.groups == 1:
             return p(s)
         w = p.conv.weight.view(1, -1, 1, 1)
-        return p.bn(s * w) if hasattr(p, "bn") else torch.addcmul(p.conv.bias.view(1, -1, 1, 1), s, w)
+        return p.bn(s * w) if hasattr(p, "bn") else muladd(p.conv.bias.view(1, -1, 1, 1), s, w)
 
     @classmethod
     def parse(cls, c_in, args, scale):

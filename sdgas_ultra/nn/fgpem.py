@@ -18,6 +18,7 @@ from ultralytics.nn.modules import Conv
 
 from .dct import highpass
 from .gate import gate_mlp, pooled_gate
+from .ops import muladd
 from .registry import register
 
 
@@ -40,7 +41,7 @@ class FGPEM(nn.Module):
         energy = high.abs()
         c = pooled_gate(self.channel_gate, torch.cat([energy.mean((2, 3)), x.mean((2, 3))], 1))
         s = self.spatial_gate(torch.cat([energy.mean(1, keepdim=True), energy.amax(1, keepdim=True)], 1))
-        return x + self.cv(torch.addcmul(x * c, high, s))
+        return x + self.cv(muladd(x * c, high, s))
 
     @classmethod
     def parse(cls, c_in, args, scale):

@@ -16,6 +16,7 @@ from ultralytics.nn.modules import C2f, Conv
 
 from .fgpem import FGPEM
 from .mfa import MFA, check_ref
+from .ops import muladd
 from .registry import expect_inputs, register
 from .resize import resize_to
 
@@ -63,7 +64,7 @@ class Allocate(nn.Module):
             gate, embed = resize_to(self.gate_embed(g), size).chunk(2, 1)
         else:
             gate, embed = resize_to(self.gate(g), size), resize_to(self.embed(g), size)
-        return torch.addcmul(embed, self.local(x), gate.sigmoid())
+        return muladd(embed, self.local(x), gate.sigmoid())
 
     def fuse_layer(self):
         """Once BatchNorm is folded (BaseModel.fuse): replace gate and embed by one 1x1 conv of 2*c2 outputs."""
