@@ -9,13 +9,14 @@ Each model (a checkpoint given with --weights, else trained from its YAML for --
 stock `yolo export` command, once per VARIANTS row: TorchScript, ONNX FP32 and INT8, OpenVINO FP32 and INT8 (`quantize=8
 data=...`, calibrated on the dataset), NCNN. The exported files are then loaded with the stock `YOLO(file)` in a child
 process started with SDGAS_ULTRA_DISABLE=1 (ultralytics stays stock; the child checks that sdgas_ultra was never
-imported); the PyTorch checkpoints run in a second child with the plugin on. Each child predicts the same images, runs
-`val` on --split (mAP50), and times inference (ultralytics' own `speed["inference"]`, batch 1, after a warm-up) in
-interleaved rounds: each round runs every model once, in a rotating order, so the sdgasnet-n / yolov8n ratio of one
-runtime is paired by round. Reported per model and runtime: mAP50 (INT8 also as the change from FP32 of the same
-runtime), agreement with PyTorch (matched boxes: same class, IoU >= 0.5; the largest coordinate difference in pixels
-of the original image), median latency and its ratio to yolov8n. Run the latency on a quiet machine (`--runs 0` skips
-it). A variant that fails to export or load is reported with its error, and the others still run.
+imported), one child per runtime; the PyTorch checkpoints run in a child with the plugin on. Each child predicts the
+same images, runs `val` on --split (mAP50), and times inference (ultralytics' own `speed["inference"]`, batch 1, after
+a warm-up) in interleaved rounds: each round runs both models once, in a rotating order, so the sdgasnet-n / yolov8n
+ratio of a runtime is paired by round. Reported per model and runtime: mAP50 (INT8 also as the change from FP32 of
+the same runtime), agreement with PyTorch (matched boxes: same class, IoU >= 0.5; the largest coordinate difference
+in pixels of the original image), median latency and its ratio to yolov8n (INT8 also to FP32). Run the latency on a
+quiet machine (`--runs 0` skips it). A variant that fails to export or load is reported with its error, and the
+others still run.
 """
 
 import argparse
@@ -129,10 +130,12 @@ def export(weights, variant, data, imgsz, folder):
     return out, None
 
 
-def run_child(files, data, split, images, args, plugin, workdir):
-    """Evaluate {key: file} in a child process (plugin on or off); returns its result dict."""
-    tag = "plugin" if plugin else "stock"
-    spec, result = workdir / f"{tag}-spec.json", workdir / f"{tag}-result.json"
+def run_variant(variant, files, data, split, images, args, workdir):
+    """Evaluate the files {model/variant: file} of one variant in a child process of their own (the plugin on for
+    PyTorch checkpoints, off for exports), so no other runtime's thread pool runs beside them; returns its results
+    or, when the child fails, an error per file."""
+    plugin = variant == "pytorch"
+    spec, result = workdir / f"{variant}-spec.json", workdir / f"{variant}-result.json"
     spec.write_text(json.dumps({
         "files": {k: str(v) for k, v in files.items()}, "data": str(data), "split": split,
         "images": [str(p) for p in images], "imgsz": args.imgsz, "conf": args.conf, "runs": args.runs,
@@ -142,8 +145,12 @@ def run_child(files, data, split, images, args, plugin, workdir):
     proc = subprocess.run([sys.executable, __file__, "--child", str(spec), str(result)], env=env, cwd=workdir,
                           capture_output=True, text=True)  # fmt: skip
     if proc.returncode or not result.exists():
-        raise RuntimeError(f"{tag} child failed:\n{proc.stderr[-3000:]}")
-    return json.loads(result.read_text())
+        last = ([ln for ln in proc.stderr.splitlines() if ln.strip()] or [f"exit status {proc.returncode}"])[-1]
+        return {k: {"error": f"child process failed: {last.strip()[:200]}"} for k in files}
+    results = json.loads(result.read_text())
+    if results.pop("sdgas_ultra_imported") and not plugin:
+        raise RuntimeError(f"the {variant} child imported sdgas_ultra: SDGAS_ULTRA_DISABLE=1 was not honoured")
+    return results
 
 
 def box_agreement(ref, got):
@@ -256,16 +263,12 @@ def main(argv=None):
                     errors[f"{model}/{variant}"] = error
                 else:
                     files[f"{model}/{variant}"] = path
-        print("running the models ...", file=sys.stderr, flush=True)
-        torch_files = {k: v for k, v in files.items() if k.endswith("/pytorch")}
-        results = run_child(torch_files, data, split, images, args, True, workdir)
-        exported = {k: v for k, v in files.items() if k not in torch_files}
-        if exported:
-            stock = run_child(exported, data, split, images, args, False, workdir)
-            if stock.pop("sdgas_ultra_imported"):
-                raise RuntimeError("the plugin-less child imported sdgas_ultra: SDGAS_ULTRA_DISABLE=1 was not honoured")
-            results.update(stock)
-        results.pop("sdgas_ultra_imported", None)
+        results = {}
+        for variant in args.variants:
+            print(f"running the {variant} models ...", file=sys.stderr, flush=True)
+            mine = {k: v for k, v in files.items() if k.endswith(f"/{variant}")}
+            if mine:
+                results.update(run_variant(variant, mine, data, split, images, args, workdir))
         rows = rows_from(results, errors, args.variants)
         write_csv(rows, args.csv)
         print_table(rows, args, split, len(images))

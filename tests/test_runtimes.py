@@ -40,4 +40,3 @@ def test_runtimes_exports_runs_and_reports_every_installed_runtime(tiny_data, tm
     for model in ("sdgasnet-n", "yolov8n"):  # the matcher on identical predictions: every box, 0 px apart
         matched, total = rows[(model, "pytorch")]["boxes_matched"].split("/")
         assert matched == total and int(total) > 0 and float(rows[(model, "pytorch")]["box_max_px"]) == 0
-    assert float(rows[("sdgasnet-n", "onnx")]["box_max_px"]) < 1.0  # FP32 export: boxes within 1 px of PyTorch
