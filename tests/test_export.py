@@ -283,6 +283,16 @@ def test_openvino_export_matches_pytorch_at_fp32(trained, export):
 
 
 @pytest.mark.slow
+def test_ncnn_export_matches_pytorch(trained, export, reference):
+    """NCNN (PNNX converts the traced graph; it has no aten::addcmul, so the layers trace as mul + add)."""
+    for module in ("ncnn", "pnnx"):
+        pytest.importorskip(module, reason=f"{module} is not installed (pip install sdgas-ultra[export])")
+    f = export("ncnn")
+    got = detections(YOLO(f, task="detect").predict(trained.images, imgsz=IMGSZ, verbose=False))
+    print("worst box px, score:", assert_same_detections(reference, got))
+
+
+@pytest.mark.slow
 def test_dynamic_onnx_predicts_at_another_imgsz_like_pytorch(trained, export):
     f = export("onnx", dynamic=True)
     ref = detections(YOLO(trained.weights).predict(trained.images, imgsz=96, verbose=False))

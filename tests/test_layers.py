@@ -200,7 +200,7 @@ def test_fast_max_pool_equals_max_pool2d(shape, kernel):
 
 
 def test_fast_max_pool_exports_as_max_pool2d_when_traced():
-    """Traced (ONNX, TorchScript export) the two-step maximum is max_pool2d: runtimes run MaxPool fastest."""
+    """Traced (ONNX, TorchScript export) the reshaped maximum is max_pool2d: runtimes run MaxPool fastest."""
     from sdgas_ultra.nn.resize import max_pool
 
     graph = str(torch.jit.trace(lambda x: max_pool(x, (4, 4)), torch.randn(1, 2, 16, 16)).graph)

@@ -26,6 +26,7 @@ INTERNALS = (
     ("ultralytics.nn.tasks:Index", type),
     ("ultralytics.nn.tasks:torch_safe_load", ("weight",)),
     ("ultralytics.nn.tasks:BaseModel.load", ("self", "weights", "verbose")),
+    ("ultralytics.nn.tasks:BaseModel.fuse", ("self", "verbose")),
     ("ultralytics.models.yolo.model:YOLO.__init__", ("self", "model", "task", "verbose")),
     ("ultralytics.utils.torch_utils:strip_optimizer", ("f", "s", "updates")),
     ("ultralytics.engine.trainer:strip_optimizer", ("f", "s", "updates")),

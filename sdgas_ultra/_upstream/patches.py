@@ -249,6 +249,24 @@ def BaseModel_load(original):
     return wrapper
 
 
+# --- ultralytics.nn.tasks.BaseModel.fuse (DetectionModel inherits it) ---------------------------------------------
+@patch("ultralytics.nn.tasks:BaseModel.fuse")
+def BaseModel_fuse(original):
+    """After upstream folds BatchNorm into every Conv (export, predict and val fuse a model this way), each plugin layer
+    with a `fuse_layer()` method merges what the folding made mergeable (Allocate: its gate and embedding convs)."""
+
+    def wrapper(self, *args, **kwargs):
+        from ..nn import LAYERS
+
+        result = original(self, *args, **kwargs)
+        for m in self.modules():
+            if type(m) in LAYERS.values() and hasattr(m, "fuse_layer"):
+                m.fuse_layer()
+        return result
+
+    return wrapper
+
+
 # --- ultralytics.utils.torch_utils.strip_optimizer (and engine.trainer's copy) ------------------------------------
 @patch("ultralytics.utils.torch_utils:strip_optimizer", "ultralytics.engine.trainer:strip_optimizer")
 def strip_optimizer(original):

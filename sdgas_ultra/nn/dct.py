@@ -1,17 +1,18 @@
 # sdgas-ultra, AGPL-3.0
 """2-D DCT-II written as matrix products (exports to ONNX; torch.fft does not).
 
-All functions act on the last two dimensions of a tensor (..., H, W). In eager mode the matrices are built once per
-(size, cutoff, device) in float64 and cached, then cast to the input's dtype: a half-precision input (autocast) never
-computes cosines in fp16, and no call rebuilds them. While tracing or exporting, they are built from the input's shape
-with tensor ops instead, so the graph has no size-specific constants and a dynamic-shape export works for any H, W.
+All functions act on the last two dimensions of a tensor (..., H, W). In eager mode the matrices are built once
+per (size, cutoff, device, dtype) in float64, cast to that dtype and cached: a half-precision input (autocast)
+never computes cosines in fp16, and no call rebuilds or casts them. While tracing or exporting, they are built from
+the input's shape with tensor ops instead, so the graph has no size-specific constants and a dynamic-shape export
+works for any H, W.
 """
 
 import math
 
 import torch
 
-_CACHE = {}  # (kind, n, ratio, device) -> float64 matrix
+_CACHE = {}  # (kind, n, ratio, device, dtype) -> matrix built in float64, stored in dtype
 
 
 def _symbolic():
@@ -42,14 +43,14 @@ def _matrix(kind, n, ratio, like):
         dtype = like.dtype if like.dtype in (torch.float32, torch.float64) else torch.float32
         m = _build_dct(n, like, dtype) if kind == "dct" else _build_lowpass(n, ratio, like, dtype)
         return m.to(like.dtype)
-    key = (kind, int(n), float(ratio), like.device)
+    key = (kind, int(n), float(ratio), like.device, like.dtype)
     m = _CACHE.get(key)
     if m is None:
         f64, n = torch.float64, int(n)
-        with torch.no_grad():
+        with torch.no_grad(), torch.inference_mode(False):  # a plain tensor, usable in training after inference
             m = _build_dct(n, like, f64) if kind == "dct" else _build_lowpass(n, ratio, like, f64)
-        _CACHE[key] = m
-    return m.to(like.dtype)
+            m = _CACHE[key] = m.to(like.dtype)
+    return m
 
 
 def dct_matrix(n, like):
@@ -72,11 +73,18 @@ def idct2(c):
     return dct_matrix(c.shape[-2], c).T @ c @ dct_matrix(c.shape[-1], c)
 
 
-def frequency_split(x, ratio):
-    """Split x (..., H, W) into (low, high) with low + high == x.
+def highpass(x, ratio):
+    """High-frequency part x - low of x (..., H, W); low keeps the DCT corner [:ratio*H, :ratio*W] (texture, shading).
 
-    low keeps the DCT coefficients in the top-left corner [:ratio*H, :ratio*W] (texture, shading); high is the rest
-    (edges, boundaries). Separable, so it costs two (H,H)/(W,W) products instead of a DCT and an inverse.
+    low = A_H @ x @ A_W^T with the separable projectors A, so high costs two matrix products: A_H @ x, then one addmm
+    x - (A_H x) A_W^T over the rows of x seen as a (N, W) matrix (a view when x is contiguous).
     """
-    low = lowpass_matrix(x.shape[-2], ratio, x) @ x @ lowpass_matrix(x.shape[-1], ratio, x).T
-    return low, x - low
+    h, w = x.shape[-2:]
+    rows = (lowpass_matrix(h, ratio, x) @ x).reshape(-1, w)
+    return torch.addmm(x.reshape(-1, w), rows, lowpass_matrix(w, ratio, x).T, alpha=-1).view(x.shape)
+
+
+def frequency_split(x, ratio):
+    """Split x (..., H, W) into (low, high) with low + high == x; see `highpass`."""
+    high = highpass(x, ratio)
+    return x - high, high

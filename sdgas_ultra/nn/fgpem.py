@@ -6,7 +6,8 @@ frequencies (texture) and uses them to enhance the spatial representation. The f
 reading, after HS-FPN's high-frequency perception and FcaNet's DCT channel descriptors:
 
 - split: low keeps the DCT corner [:r*H, :r*W] (r = `ratio`, default 0.25), high = x - low;
-- channel gate from the high-frequency energy and the low-frequency mean of each channel;
+- channel gate from the high-frequency energy and the low-frequency mean of each channel (low keeps the DC
+  coefficient, so its mean is x's mean and low itself is never formed);
 - spatial gate from the channel-wise mean and max of |high| (where the edges are);
 - out = x + Conv1x1(x * channel_gate + high * spatial_gate).
 """
@@ -15,7 +16,9 @@ import torch
 from torch import nn
 from ultralytics.nn.modules import Conv
 
-from .dct import frequency_split
+from .dct import highpass
+from .gate import gate_mlp, pooled_gate
+from .ops import muladd
 from .registry import register
 
 
@@ -25,19 +28,20 @@ class FGPEM(nn.Module):
 
     def __init__(self, c1, ratio=0.25, reduction=4):
         super().__init__()
+        if not ratio > 0:
+            raise ValueError(f"ratio must be > 0 (DCT cutoff: low keeps the frequencies k < ratio * n), got {ratio!r}")
         self.ratio = ratio
         hidden = max(c1 // reduction, 8)
-        # gates use plain convolutions: BatchNorm on 1x1 pooled maps fails at batch size 1
-        self.channel_gate = nn.Sequential(nn.Conv2d(2 * c1, hidden, 1), nn.SiLU(), nn.Conv2d(hidden, c1, 1), nn.Sigmoid())
+        self.channel_gate = gate_mlp(2 * c1, hidden, c1)
         self.spatial_gate = nn.Sequential(nn.Conv2d(2, 1, 7, padding=3), nn.Sigmoid())
         self.cv = Conv(c1, c1, 1)
 
     def forward(self, x):
-        low, high = frequency_split(x, self.ratio)
+        high = highpass(x, self.ratio)
         energy = high.abs()
-        c = self.channel_gate(torch.cat([energy.mean((2, 3), keepdim=True), low.mean((2, 3), keepdim=True)], 1))
+        c = pooled_gate(self.channel_gate, torch.cat([energy.mean((2, 3)), x.mean((2, 3))], 1))
         s = self.spatial_gate(torch.cat([energy.mean(1, keepdim=True), energy.amax(1, keepdim=True)], 1))
-        return x + self.cv(x * c + high * s)
+        return x + self.cv(muladd(x * c, high, s))
 
     @classmethod
     def parse(cls, c_in, args, scale):

@@ -4,16 +4,19 @@
 Gather: MFA aligns all backbone levels to the reference level; a 1x1 Conv fuses them; FGPEM enhances the result;
 a C2f block refines it into one global map. Allocate: each pyramid level receives that global map by injection,
   out = Conv(local) * sigmoid(Conv(global)) + Conv(global),
-with the global map resized to the level (as in Gold-YOLO's inject). Where the paper is silent (fusion block, the
+with the global map resized to the level (as in Gold-YOLO's inject). Once fused, the two convolutions of the global
+map run as one (their weights stacked) followed by one resize. Where the paper is silent (fusion block, the
 injection formula) we follow Gold-YOLO; `fgpem=False` gives the "FIGA without FGPEM" ablation step, `down` is MFA's
 pooling of the finer levels ('avg' or 'max').
 """
 
+import torch
 from torch import nn
 from ultralytics.nn.modules import C2f, Conv
 
 from .fgpem import FGPEM, check_ratio
 from .mfa import MFA, check_ref
+from .ops import muladd
 from .registry import expect_inputs, register
 from .resize import resize_to
 
@@ -58,8 +61,23 @@ class Allocate(nn.Module):
         size = x.shape[-2:]
         if g.shape[-1] >= x.shape[-1]:  # pool first: the 1x1 convs then run on the smaller map
             g = resize_to(g, size)
-            return self.local(x) * self.gate(g).sigmoid() + self.embed(g)
-        return self.local(x) * resize_to(self.gate(g), size).sigmoid() + resize_to(self.embed(g), size)
+        if hasattr(self, "gate_embed"):  # fused
+            gate, embed = resize_to(self.gate_embed(g), size).chunk(2, 1)
+        else:
+            gate, embed = resize_to(self.gate(g), size), resize_to(self.embed(g), size)
+        return muladd(embed, self.local(x), gate.sigmoid())
+
+    def fuse_layer(self):
+        """Once BatchNorm is folded (BaseModel.fuse): replace gate and embed by one 1x1 conv of 2*c2 outputs."""
+        if hasattr(self, "gate_embed") or hasattr(self.gate, "bn") or hasattr(self.embed, "bn"):
+            return
+        a, b = self.gate.conv, self.embed.conv
+        merged = nn.Conv2d(a.in_channels, a.out_channels + b.out_channels, 1).to(a.weight)
+        with torch.no_grad():
+            merged.weight.copy_(torch.cat([a.weight, b.weight]))
+            merged.bias.copy_(torch.cat([a.bias, b.bias]))
+        self.gate_embed = merged.requires_grad_(a.weight.requires_grad)
+        del self.gate, self.embed
 
     @classmethod
     def parse(cls, c_in, args, scale):
