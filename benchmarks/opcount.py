@@ -1,7 +1,7 @@
 # sdgas-ultra, AGPL-3.0
 """Operators and convolutions per forward pass of sdgasnet-n against YOLOv8n, YOLO11n and YOLO26n (issue #21).
 
-    python benchmarks/opcount.py [--imgsz 640] [--models sdgasnet-n.yaml yolov8n.yaml ...] [--csv [FILE]] [--rows]
+    python -m benchmarks.opcount [--imgsz 640] [--models sdgasnet-n.yaml yolov8n.yaml ...] [--csv [FILE]] [--rows]
 
 `--csv` alone writes benchmarks/results/opcount.csv.
 
@@ -14,19 +14,19 @@ deterministic, so it can run in CI at a tiny imgsz; on a GPU each counted op is 
 what batch-1 latency is made of. This is a benchmark, not a test: it prints numbers.
 """
 
-import argparse
-import csv
-import os
 from collections import Counter
 from pathlib import Path
 
-os.environ.setdefault("YOLO_OFFLINE", "1")
+import torch
+from torch.profiler import ProfilerActivity, profile, record_function
 
-import torch  # noqa: E402
-from torch.profiler import ProfilerActivity, profile, record_function  # noqa: E402
+from benchmarks.common import cli
+from benchmarks.common.models import build
+from benchmarks.common.results import RESULTS_DIR, write_rows
 
 DEFAULT_MODELS = ["sdgasnet-n.yaml", "yolov8n.yaml", "yolo11n.yaml", "yolo26n.yaml"]
-CSV_PATH = Path(__file__).parent / "results" / "opcount.csv"
+CSV_PATH = RESULTS_DIR / "opcount.csv"
+NC = 6  # classes of every head (the count does not depend on it)
 
 # The one place that says what is not an operator: ops returning a view of their input (no kernel, no memory) ...
 VIEW_OPS = frozenset(
@@ -121,38 +121,26 @@ def by_type(rows):
     return out
 
 
-def build(name):
-    """Model `name` (a YAML) built by SDGASModel, fused and in eval mode."""
-    from sdgas_ultra import SDGASModel
-
-    return SDGASModel(name).model.fuse(verbose=False).eval()
-
-
 def count_models(names, imgsz):
-    """{model stem: {row label: (ops, convs)}} for each YAML in names."""
-    return {Path(n).stem: summarize(profile_forward(build(n), imgsz)) for n in names}
+    """{model stem: {row label: (ops, convs)}} for each YAML in names (fused, eval)."""
+    return {Path(n).stem: summarize(profile_forward(build(n, NC), imgsz)) for n in names}
 
 
 def write_csv(results, path, imgsz):
     """One line per (model, row) and a 'total' line per model."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".csv.tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.writer(f)
-        w.writerow(["model", "imgsz", "row", "ops", "convs"])
-        for model, rows in results.items():
-            for label, (ops, convs) in rows.items():
-                w.writerow([model, imgsz, label, ops, convs])
-    tmp.replace(path)
+    write_rows(path, [{"model": model, "imgsz": imgsz, "row": label, "ops": ops, "convs": convs}
+                      for model, rows in results.items() for label, (ops, convs) in rows.items()])
 
 
-def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None):
+    """Count every model's operators, print the table (and the CSV with --csv)."""
+    parser = cli.parser(__doc__, "opcount")
     parser.add_argument("--models", nargs="+", default=DEFAULT_MODELS)
     parser.add_argument("--imgsz", type=int, default=640)
     parser.add_argument("--csv", nargs="?", const=CSV_PATH, type=Path, help="also write a CSV (FILE or the default)")
     parser.add_argument("--rows", action="store_true", help="print every YAML row, not only totals per module type")
-    args = parser.parse_args()
+    args = parser.parse_args(argv)
+    cli.at_least(parser, args, {"imgsz": 32})
 
     results = count_models(args.models, args.imgsz)
     ref = "yolov8n" if "yolov8n" in results else next(iter(results))

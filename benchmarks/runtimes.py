@@ -1,9 +1,9 @@
 # sdgas-ultra, AGPL-3.0
 """Every deployment runtime side by side (issue #21): sdgasnet-n and yolov8n exported the same way, run by stock YOLO.
 
-    python benchmarks/runtimes.py --data synthetic-defects.yaml --imgsz 224 --weights sdgasnet-n=a.pt yolov8n=b.pt
-    python benchmarks/runtimes.py --data synthetic-defects.yaml --imgsz 224 --epochs 30   # train both first
-    python benchmarks/runtimes.py --data path/data.yaml --imgsz 64 --epochs 1 --runs 3    # smoke run (minutes)
+    python -m benchmarks.runtimes --data synthetic-defects.yaml --imgsz 224 --weights sdgasnet-n=a.pt yolov8n=b.pt
+    python -m benchmarks.runtimes --data synthetic-defects.yaml --imgsz 224 --epochs 30   # train both first
+    python -m benchmarks.runtimes --data path/data.yaml --imgsz 64 --epochs 1 --runs 3    # smoke run (minutes)
 
 Each model (a checkpoint given with --weights, else trained from its YAML for --epochs on --data) is exported by the
 stock `yolo export` command, once per VARIANTS row: TorchScript, ONNX FP32 and INT8, OpenVINO FP32 and INT8 (`quantize=8
@@ -22,7 +22,6 @@ the export itself at f32). A 1-epoch smoke model has near-tied scores, so its bo
 """
 
 import argparse
-import csv
 import json
 import os
 import re
@@ -33,7 +32,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-CSV_PATH = Path(__file__).parent / "results" / "runtimes.csv"
+from benchmarks.common import cli
+from benchmarks.common.results import RESULTS_DIR, write_rows
+
+REPO = Path(__file__).resolve().parents[1]
+CSV_PATH = RESULTS_DIR / "runtimes.csv"
 MODELS = ("sdgasnet-n", "yolov8n")
 BASELINE = "yolov8n"
 # variant -> (export format, INT8?, file or folder the export writes next to model.pt, its FP32 counterpart)
@@ -56,7 +59,7 @@ MATCH_IOU = 0.5
 
 
 def parse_args(argv=None):
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[1])
+    p = cli.parser(__doc__, "runtimes")
     p.add_argument("--data", default="synthetic-defects.yaml", help="dataset YAML (calibration, mAP50, images)")
     p.add_argument("--split", default="test", help="split for mAP50 and box agreement (falls back to val)")
     p.add_argument("--imgsz", type=int, default=224)
@@ -144,8 +147,9 @@ def run_variant(variant, files, data, split, images, args, workdir):
         "warmup": args.warmup,
     }))  # fmt: skip
     env = {**os.environ, "SDGAS_ULTRA_DISABLE": "0" if plugin else "1"}
-    proc = subprocess.run([sys.executable, __file__, "--child", str(spec), str(result)], env=env, cwd=workdir,
-                          capture_output=True, text=True)  # fmt: skip
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))  # the benchmarks package
+    proc = subprocess.run([sys.executable, "-m", "benchmarks.runtimes", "--child", str(spec), str(result)], env=env,
+                          cwd=workdir, capture_output=True, text=True)
     if proc.returncode or not result.exists():
         last = ([ln for ln in proc.stderr.splitlines() if ln.strip()] or [f"exit status {proc.returncode}"])[-1]
         return {k: {"error": f"child process failed: {last.strip()[:200]}"} for k in files}
@@ -218,13 +222,8 @@ FIELDS = ["model", "variant", "map50", "map50_minus_fp32", "box_max_px", "boxes_
 
 
 def write_csv(rows, path):
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    with open(tmp, "w", newline="") as f:
-        w = csv.DictWriter(f, FIELDS)
-        w.writeheader()
-        w.writerows(rows)
-    tmp.replace(path)
+    """The results, every FIELDS column in order (empty where a variant has no value)."""
+    write_rows(path, [{k: r.get(k, "") for k in FIELDS} for r in rows])
 
 
 def print_table(rows, args, split, n_images):

@@ -12,7 +12,7 @@ MODELS = ["sdgasnet-n.yaml", "yolov8n.yaml", "yolo11n.yaml", "yolo26n.yaml"]
 
 def run_opcount(csv_path):
     """Run the benchmark as a user would; return {(model, row): (ops, convs)} from its CSV."""
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "opcount.py"), "--imgsz", "64", "--models", *MODELS]
+    cmd = [sys.executable, "-m", "benchmarks.opcount", "--imgsz", "64", "--models", *MODELS]
     proc = subprocess.run([*cmd, "--csv", str(csv_path)], capture_output=True, text=True, cwd=ROOT, timeout=600)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert "operators / yolov8n" in proc.stdout

@@ -4,6 +4,7 @@ is exported with the stock `yolo export`, run by stock YOLO without the plugin, 
 
 import csv
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -22,10 +23,11 @@ def test_runtimes_exports_runs_and_reports_every_installed_runtime(tiny_data, tm
     variants = ["pytorch", "torchscript", "onnx", "onnx-int8", "openvino"]
     variants += ["openvino-int8"] * installed("nncf") + ["ncnn"] * installed("ncnn", "pnnx")
     out = tmp_path / "runtimes.csv"
-    cmd = [sys.executable, str(ROOT / "benchmarks" / "runtimes.py"), "--data", str(tiny_data), "--imgsz", "64",
+    cmd = [sys.executable, "-m", "benchmarks.runtimes", "--data", str(tiny_data), "--imgsz", "64",
            "--epochs", "1", "--runs", "2", "--warmup", "1", "--images", "2", "--conf", "0.001", "--variants", *variants,
            "--workdir", str(tmp_path / "work"), "--csv", str(out)]  # fmt: skip
-    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=1800)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}  # the benchmarks package, from any folder
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, timeout=1800, env=env)
     assert proc.returncode == 0, proc.stderr[-3000:]
     rows = {(r["model"], r["variant"]): r for r in csv.DictReader(open(out))}
     assert set(rows) == {(m, v) for m in ("sdgasnet-n", "yolov8n") for v in variants}
