@@ -6,9 +6,9 @@ Nothing is changed in the layers and no second model runs; per forward pass the 
 - FGPEM, hook on its `spatial_gate` (input (B, 2, h, w), output (B, 1, h, w), h, w at FIGA's reference stride):
   channel 0 of the input is the high-frequency energy mean_c|high| (|x - low| after the DCT split), the output is the
   spatial gate sigma(conv7x7([mean_c|high|, max_c|high|])). Both are read as they are, nothing is recomputed.
-- Allocate, hook on its `gate` Conv (output (B, c2, h', w'), before the sigmoid) and on the module itself (output
-  (B, c2, h, w) at its level): the gate is recomputed from the hooked pre-activation as the forward applies it,
-  sigmoid(resize_to(gate, (h, w))), with the module's own resize, then averaged over channels.
+- Allocate, hook on the module (inputs [local, global], output (B, c2, h, w) at its level): the gate is recomputed
+  from the hooked inputs by the module's own `global_terms` (unfused or fused alike), sigmoid(gate), then averaged
+  over channels.
 
 The hooks are closures, not bound methods: ultralytics' predictor runs a deep copy of the model, and a deep copy keeps
 the same hook functions (a bound method would copy the recorder), so the copy reports here too. `active` turns them
@@ -17,9 +17,10 @@ off once the explanation is done.
 
 import math
 
+import torch
+
 from ..nn.fgpem import FGPEM
 from ..nn.figa import Allocate
-from ..nn.resize import resize_to
 
 # kind -> (title, what it shows), in the words of docs/paper-mapping.md
 TITLES = {
@@ -50,7 +51,6 @@ class MapRecorder:
         for i, m in enumerate(self.fgpem):
             add(m.spatial_gate.register_forward_hook(self._fgpem_hook(i)))
         for i, m in enumerate(self.allocate):
-            add(m.gate.register_forward_hook(self._gate_hook(i)))
             add(m.register_forward_hook(self._allocate_hook(i)))
         return self
 
@@ -76,17 +76,11 @@ class MapRecorder:
 
         return hook
 
-    def _gate_hook(self, i):
-        def hook(module, args, out):
-            if self.active:
-                self._seen[("pre-gate", i)] = out
-
-        return hook
-
     def _allocate_hook(self, i):
         def hook(module, args, out):
             if self.active:
-                gate = resize_to(self._seen.pop(("pre-gate", i)), out.shape[-2:]).sigmoid()
+                with torch.no_grad():  # the module's own gate path, unfused or fused alike
+                    gate = module.global_terms(args[0])[0].sigmoid()
                 self._seen[("allocate", i)] = gate.mean(1)
 
         return hook

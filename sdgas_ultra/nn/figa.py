@@ -57,15 +57,18 @@ class Allocate(nn.Module):
         self.embed = Conv(c_global, c2, 1, act=False)
 
     def forward(self, xs):
+        gate, embed = self.global_terms(xs)
+        return muladd(embed, self.local(xs[0]), gate.sigmoid())
+
+    def global_terms(self, xs):
+        """(gate before its sigmoid, embedding), each (B, c2, h, w) at the local level's size."""
         x, g = xs
         size = x.shape[-2:]
         if g.shape[-1] >= x.shape[-1]:  # pool first: the 1x1 convs then run on the smaller map
             g = resize_to(g, size)
         if hasattr(self, "gate_embed"):  # fused
-            gate, embed = resize_to(self.gate_embed(g), size).chunk(2, 1)
-        else:
-            gate, embed = resize_to(self.gate(g), size), resize_to(self.embed(g), size)
-        return muladd(embed, self.local(x), gate.sigmoid())
+            return resize_to(self.gate_embed(g), size).chunk(2, 1)
+        return resize_to(self.gate(g), size), resize_to(self.embed(g), size)
 
     def fuse_layer(self):
         """Once BatchNorm is folded (BaseModel.fuse): replace gate and embed by one 1x1 conv of 2*c2 outputs."""
