@@ -30,12 +30,13 @@ def resize_to(x, size, down="avg"):
 
 def max_pool(x, kernel):
     """F.max_pool2d(x, kernel) for x (B, C, h, w) with h, w multiples of the kernel (kh, kw): the same values, computed
-    as one maximum over the two kernel axes of the view (B, C, h/kh, kh, w/kw, kw): a single reduction kernel, where
-    max_pool2d's CPU kernel is ~10x slower at these shapes (P2 at 640: 0.3 against 3 ms, measured for the two-step
-    form this replaces). While tracing for export it is max_pool2d itself: ONNX Runtime's MaxPool is twice as fast as
-    the Reshape + ReduceMax this form would export to."""
+    as two maxima over contiguous axes (rows, then columns): ~6x faster than max_pool2d's CPU kernel at these shapes,
+    and ~8x faster than one amax over both kernel axes of a 6-d view, which reduces over strided axes (P2 at 640, n
+    scale: 0.15 against 0.9 and 1.2 ms). While tracing for export it is max_pool2d itself: ONNX Runtime's MaxPool is
+    twice as fast as the Reshape + ReduceMax the two-step form would export to."""
     if torch.jit.is_tracing():
         return F.max_pool2d(x, kernel)
     kh, kw = kernel
     b, c, h, w = x.shape
-    return x.reshape(b, c, h // kh, kh, w // kw, kw).amax((3, 5))
+    x = x.reshape(b, c, h // kh, kh, w).amax(3)
+    return x.reshape(b, c, h // kh, w // kw, kw).amax(4)
