@@ -49,11 +49,11 @@ def self_distill(student, /, trainer=None, **kwargs):
     if not source:
         raise ValueError("self_distill needs sd_teacher=<model YAML or .pt>, or a student built from a YAML or .pt")
 
-    LOGGER.info(f"{colorstr('self_distill:')} teacher '{source}' seed {seed}, then the student with seed {seed + 1}")
     try:
         teacher = type(student)(source, task=student.task)
     except FileNotFoundError as e:  # name the key: the message alone reads as if the student were missing
         raise MissingFileError(f"'sd_teacher={source}': {e}") from None
+    LOGGER.info(f"{colorstr('self_distill:')} teacher '{source}' seed {seed}, then the student with seed {seed + 1}")
     teacher.train(trainer=trainer, name=f"{name}-teacher", seed=seed, **kwargs)
     teacher_run = teacher.trainer
     weights = teacher_run.best if Path(teacher_run.best).exists() else teacher_run.last
