@@ -60,7 +60,6 @@ def test_installed_ultralytics_has_every_internal_the_plugin_touches():
 
 def test_every_patch_target_has_an_internals_row():
     rows = {where for where, _ in INTERNALS}
-    assert len(PATCHES) >= 8  # the registry is populated by the @patch declarations
     for p in PATCHES:
         assert set(p.targets) <= rows, f"{p.name}: add {set(p.targets) - rows} to guard.INTERNALS"
 

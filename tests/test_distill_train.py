@@ -3,7 +3,7 @@
 
 One tiny YOLO-format dataset (64x64 images, 2 classes) and one 1-epoch yolov8n teacher serve the whole module.
 Tests that train are marked slow.
-Also covers the distillation touches of ultralytics internals in sdgas_ultra/_upstream.py.
+Also covers the distillation touches of ultralytics internals in sdgas_ultra/_upstream/distill.py.
 """
 
 import os
@@ -379,7 +379,7 @@ def test_pairing_compares_class_names_with_the_students_dataset():
         check_pairing(detection_model(), detection_model(), names={0: "crack", 1: "spot"})
 
 
-# --- distillation touches of ultralytics internals (sdgas_ultra/_upstream.py) ----------------------------------------
+# --- distillation touches of ultralytics internals (sdgas_ultra/_upstream/distill.py) ----------------------------------------
 def tiny_batch(model, bs=2, size=64):
     model.args = get_cfg(DEFAULT_CFG)
     return {

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # builds a virtual environment and starts several interpreters
+
 REPO = Path(__file__).resolve().parents[1]
 
 
