@@ -51,13 +51,14 @@ CONTROLS = ("sdgas-c-yolov8-wide-n",)
 # benchmark name -> model YAML; every model is built from scratch, no weights are downloaded. Self-distillation has
 # its own benchmark (benchmarks.distill): its student must not share the teacher's seed.
 MODELS = {m: f"{m}.yaml" for m in (*BASELINES, *CONTROLS, "sdgas-a0-pan-n", *LADDER, *LEADS, *LEAVE_ONE_OUT)}
-# (model, reference): reported as model minus reference, paired over the seeds both have
-COMPARISONS = (
+# (model, reference): reported as model minus reference, paired over the seeds both have; each pair once (the last
+# ladder step, sdgasnet-n - a5, is also the average-pooling leave-one-out)
+COMPARISONS = tuple(dict.fromkeys((
     *(("sdgasnet-n", b) for b in (*BASELINES, *CONTROLS)),
     *(("sdgasnet-n", m) for m in LEAVE_ONE_OUT),
     *zip(LADDER[1:], LADDER[:-1]),
     *LEADS.items(),
-)
+)))
 
 
 def parse_args(argv=None):

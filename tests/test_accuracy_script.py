@@ -152,3 +152,8 @@ def test_tiny_run_trains_evaluates_on_val_and_test_and_resumes(tiny_data, tmp_pa
     capsys.readouterr()
     bench.main(argv)
     assert "finished earlier, skipped" in capsys.readouterr().out
+
+
+def test_every_comparison_is_reported_once():
+    assert len(set(bench.COMPARISONS)) == len(bench.COMPARISONS)
+    assert ("sdgasnet-n", "sdgas-a5-cs-channel-n") in bench.COMPARISONS  # ladder step and leave-one-out alike
