@@ -27,11 +27,12 @@ from pathlib import Path
 
 from .atomic import atomic_dir, atomic_file
 from .errors import command
+from .surfaces.steel import CLASSES as NEU_CLASSES
 from .voc import convert_voc, source_files
 
 SPLITS_DIR = Path(__file__).resolve().parent / "splits"
 ARCHIVE_SUFFIXES = (".zip", ".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tar.xz", ".txz")
-NEU_NAMES = ("crazing", "inclusion", "patches", "pitted_surface", "rolled-in_scale", "scratches")
+NEU_NAMES = NEU_CLASSES  # one list: the steel stand-in draws NEU-DET's classes in NEU-DET's order
 
 
 class DatasetUnavailable(FileNotFoundError):
