@@ -10,9 +10,9 @@ stock `yolo export` command, once per VARIANTS row: TorchScript, ONNX FP32 and I
 data=...`, calibrated on the dataset), NCNN. The exported files are then loaded with the stock `YOLO(file)` in a child
 process started with SDGAS_ULTRA_DISABLE=1 (ultralytics stays stock; the child checks that sdgas_ultra was never
 imported), one child per runtime; the PyTorch checkpoints run in a child with the plugin on. Each child predicts the
-same images, runs `val` on --split (mAP50), and times inference (ultralytics' own `speed["inference"]`, batch 1, after
-a warm-up) in interleaved rounds: each round runs both models once, in a rotating order, so the sdgasnet-n / yolov8n
-ratio of a runtime is paired by round. Reported per model and runtime: mAP50 (INT8 also as the change from FP32 of
+same images, runs `val` on --split (mAP50), and times `predict` on one image (batch 1, wall time as a user sees it,
+after a warm-up) with the shared interleaved timer (benchmarks/common/timing.py): each round runs both models once,
+so the sdgasnet-n / yolov8n ratio of a runtime is paired by round. Reported per model and runtime: mAP50 (INT8 also as the change from FP32 of
 the same runtime), agreement with PyTorch (matched boxes: same class, IoU >= 0.5; the largest coordinate difference
 in pixels of the original image), median latency and its ratio to yolov8n (INT8 also to FP32). Run the latency on a
 quiet machine (`--runs 0` skips it). A variant that fails to export or load is reported with its error, and the
@@ -34,6 +34,7 @@ from pathlib import Path
 
 from benchmarks.common import cli
 from benchmarks.common.results import RESULTS_DIR, write_rows
+from benchmarks.common.timing import interleaved
 
 REPO = Path(__file__).resolve().parents[1]
 CSV_PATH = RESULTS_DIR / "runtimes.csv"
@@ -160,30 +161,26 @@ def run_variant(variant, files, data, split, images, args, workdir):
 
 
 def box_agreement(ref, got):
-    """(largest coordinate difference in px over matched boxes or None, matched, reference boxes, extra boxes)."""
+    """(largest coordinate difference in px over matched boxes or None, matched, reference boxes, extra boxes).
+    ref, got: per image, rows [x1, y1, x2, y2, conf, cls]; each reference box, most confident first, takes the
+    free box of its class with the highest IoU (ultralytics' box_iou), if it reaches MATCH_IOU."""
+    import torch
+    from ultralytics.utils.metrics import box_iou
+
     worst, matched, total, extra = None, 0, 0, 0
     for r_img, g_img in zip(ref, got):
-        free = list(g_img)
-        total += len(r_img)
-        for r in sorted(r_img, key=lambda b: -b[4]):
-            cands = [(iou(r, g), g) for g in free if g[5] == r[5]]
-            best = max(cands, default=(0.0, None), key=lambda c: c[0])
-            if best[0] >= MATCH_IOU:
-                free.remove(best[1])
+        free, total = set(range(len(g_img))), total + len(r_img)
+        ious = box_iou(torch.tensor(r_img)[:, :4], torch.tensor(g_img)[:, :4]) if r_img and g_img else None
+        for i in sorted(range(len(r_img)), key=lambda i: -r_img[i][4]):
+            cands = [(float(ious[i, j]), j) for j in free if g_img[j][5] == r_img[i][5]]
+            best, j = max(cands, default=(0.0, None))
+            if best >= MATCH_IOU:
+                free.discard(j)
                 matched += 1
-                d = max(abs(a - b) for a, b in zip(r[:4], best[1][:4]))
+                d = max(abs(a - b) for a, b in zip(r_img[i][:4], g_img[j][:4]))
                 worst = d if worst is None else max(worst, d)
         extra += len(free)
     return worst, matched, total, extra
-
-
-def iou(a, b):
-    """IoU of two xyxy boxes."""
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    inter = w * h
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
-    return inter / union if union > 0 else 0.0
 
 
 def rows_from(results, errors, variants):
@@ -299,13 +296,10 @@ def child(spec_path, result_path):
         except Exception as e:  # one runtime that cannot run must not hide the others
             results[key] = {"error": f"{type(e).__name__}: {e}".splitlines()[0][:200]}
     image = spec["images"][0] if spec["images"] else None
-    names = list(models)
-    for r in range(spec["warmup"] + spec["runs"] if image and names else 0):
-        k = r % len(names)
-        for key in names[k:] + names[:k]:
-            speed = models[key].predict(image, imgsz=imgsz, device="cpu", verbose=False)[0].speed["inference"]
-            if r >= spec["warmup"]:
-                results[key]["latency_ms"].append(speed)
+    if image and models and spec["runs"]:
+        calls = {key: (lambda m=m: m.predict(image, imgsz=imgsz, device="cpu", verbose=False)) for key, m in models.items()}
+        for key, ms in interleaved(calls, spec["runs"], spec["warmup"]).items():
+            results[key]["latency_ms"] = ms
     results["sdgas_ultra_imported"] = "sdgas_ultra" in sys.modules
     Path(result_path).write_text(json.dumps(results))
 

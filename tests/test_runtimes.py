@@ -42,3 +42,12 @@ def test_runtimes_exports_runs_and_reports_every_installed_runtime(tiny_data, tm
     for model in ("sdgasnet-n", "yolov8n"):  # the matcher on identical predictions: every box, 0 px apart
         matched, total = rows[(model, "pytorch")]["boxes_matched"].split("/")
         assert matched == total and int(total) > 0 and float(rows[(model, "pytorch")]["box_max_px"]) == 0
+
+
+def test_box_agreement_matches_boxes_of_a_class_by_iou_and_counts_the_rest():
+    from benchmarks.runtimes import box_agreement
+
+    ref = [[[0, 0, 10, 10, 0.9, 1], [20, 20, 30, 30, 0.8, 2]], []]
+    got = [[[1, 0, 10, 11, 0.9, 1], [20, 20, 30, 30, 0.5, 1]], [[0, 0, 1, 1, 0.3, 0]]]
+    # box 1 matches within 1 px; box 2 has an exact twin of another class: unmatched; two boxes are extra
+    assert box_agreement(ref, got) == (1, 1, 2, 2)
