@@ -14,7 +14,7 @@ from ultralytics import YOLO
 
 import sdgas_ultra
 from sdgas_ultra import SDGASModel
-from sdgas_ultra._upstream import KeyValueError, MissingFileError
+from sdgas_ultra.base.errors import KeyValueError, MissingFileError
 from sdgas_ultra.distill.pairing import PairingError
 
 sdgas_ultra.activate()
@@ -157,7 +157,8 @@ def test_other_missing_yamls_keep_upstreams_error():
 
 
 def test_a_non_numeric_fgpem_ratio_names_the_file_and_row(tmp_path):
-    from sdgas_ultra._upstream import CFG_DIR, ModelYAMLError
+    from sdgas_ultra.base.errors import ModelYAMLError
+    from sdgas_ultra.base.paths import CFG_DIR
 
     path = tmp_path / "bad-ratio.yaml"
     text = (CFG_DIR / "models" / "sdgasnet.yaml").read_text()

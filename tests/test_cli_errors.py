@@ -12,7 +12,8 @@ import torch
 import yaml
 
 import sdgas_ultra
-from sdgas_ultra._upstream import CFG_DIR, ModelYAMLError
+from sdgas_ultra.base.errors import ModelYAMLError
+from sdgas_ultra.base.paths import CFG_DIR
 from sdgas_ultra.defaults import PLUGIN_CFG
 
 sdgas_ultra.activate()

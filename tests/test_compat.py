@@ -17,7 +17,6 @@ from ultralytics.nn import tasks
 from ultralytics.utils import DEFAULT_CFG_DICT
 
 import sdgas_ultra
-from sdgas_ultra import _upstream
 from sdgas_ultra._upstream import BEHAVIOURS, INTERNALS, PATCHES, SUPPORTED, check_internals, check_version
 from sdgas_ultra._upstream import patches as patches_module
 
@@ -243,16 +242,85 @@ def test_ema_that_no_longer_deep_copies_is_named(monkeypatch):
     assert "the EMA is no longer a copy.deepcopy of the model" in internals_error()
 
 
-def test_the_seam_imports_nothing_of_the_plugin_above_it():
-    """One-way dependency: _upstream may import nn/ (layers) and defaults.py, never model, distill, data or cli."""
+# --- layering: each part of sdgas_ultra imports only the parts below it ----------------------------------------------
+PACKAGE = Path(sdgas_ultra.__file__).parent
+# part -> the other parts it may import; base/ (the plugin's errors and paths) is the bottom, the seam _upstream/
+# adapts to ultralytics, and model.py and cli.py on top may import anything
+BELOW = {
+    "base": (),
+    "defaults": ("base",),
+    "nn": ("base",),
+    "_upstream": ("base", "defaults", "nn"),
+    "data": ("base",),
+    "explain": ("base", "data", "nn"),
+    "distill": ("base", "defaults", "_upstream", "__init__"),  # __init__: activate()
+}
+
+
+def part_of(module):
+    """Part of sdgas_ultra that dotted module is in: 'sdgas_ultra.data.stats' -> 'data', 'sdgas_ultra' -> '__init__'."""
+    return module.split(".")[1] if "." in module else "__init__"
+
+
+def is_module(dotted):
+    path = PACKAGE.parent.joinpath(*dotted.split("."))
+    return path.is_dir() or path.with_suffix(".py").is_file()
+
+
+def plugin_imports(path):
+    """(module, names) for each import of sdgas_ultra in file path, relative ones made absolute; `from . import x` of a
+    submodule x gives ('<package>.x', [])."""
     import ast
 
-    allowed = {"nn", "defaults"}
-    for path in sorted(Path(_upstream.__file__).parent.glob("*.py")):
+    package = path.relative_to(PACKAGE.parent).with_suffix("").parts[:-1]  # sdgas_ultra/data/stats.py: sdgas_ultra.data
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            yield from ((a.name, []) for a in node.names if a.name.partition(".")[0] == "sdgas_ultra")
+        elif isinstance(node, ast.ImportFrom):
+            start = package[: len(package) - node.level + 1] if node.level else ()
+            module = ".".join((*start, *(node.module or "").split("."))).strip(".")
+            if module.partition(".")[0] == "sdgas_ultra":
+                names = [a.name for a in node.names]
+                yield from ((f"{module}.{n}", []) for n in names if is_module(f"{module}.{n}"))
+                yield module, [n for n in names if not is_module(f"{module}.{n}")]
+
+
+def files_of(part):
+    return sorted((PACKAGE / part).rglob("*.py")) if (PACKAGE / part).is_dir() else [PACKAGE / f"{part}.py"]
+
+
+@pytest.mark.parametrize("part", BELOW)
+def test_each_part_imports_nothing_of_the_plugin_above_it(part):
+    """One-way dependency: a part imports itself and the parts listed below it, never model, cli or one above it."""
+    for path in files_of(part):
+        for module, _ in plugin_imports(path):
+            target = part_of(module)
+            assert target == part or target in BELOW[part], f"{path.relative_to(PACKAGE)} imports {module}"
+
+
+def test_the_bottom_layer_imports_no_ultralytics():
+    """base/ (the plugin's errors and paths) works without ultralytics: every part, the seam included, can import it."""
+    import ast
+
+    for path in files_of("base"):
         for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.ImportFrom) and node.level >= 2:  # from ..x import y
-                target = (node.module or "").partition(".")[0] or {a.name for a in node.names}.pop()
-                assert target in allowed, f"{path.name} imports sdgas_ultra.{target}"
-            if isinstance(node, (ast.Import, ast.ImportFrom)):
-                names = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
-                assert not any(n.startswith("sdgas_ultra") for n in names), f"{path.name} imports {names}"
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module or ""] if isinstance(node, ast.ImportFrom) and not node.level else []
+            assert not any(n.partition(".")[0] == "ultralytics" for n in names), f"{path.name} imports {names}"
+
+
+def test_errors_and_paths_are_imported_from_the_bottom_layer_not_the_seam():
+    """What the seam imports from base/ (error types, CFG_DIR, plugin_file, ...) is never taken from the seam."""
+    import ast
+
+    ours = set()
+    for path in files_of("base"):
+        for node in ast.parse(path.read_text()).body:
+            targets = node.targets if isinstance(node, ast.Assign) else [node]
+            ours |= {getattr(t, "id", getattr(t, "name", "")) for t in targets} - {""}
+    for path in sorted(PACKAGE.rglob("*.py")):
+        if path.relative_to(PACKAGE).parts[0] in ("base", "_upstream"):
+            continue
+        for module, names in plugin_imports(path):
+            if part_of(module) == "_upstream":
+                assert not ours & set(names), f"{path.relative_to(PACKAGE)} imports {ours & set(names)} from {module}"

@@ -17,7 +17,7 @@ from ultralytics.nn.tasks import DetectionModel
 from ultralytics.utils import SETTINGS
 
 from sdgas_ultra import SDGASModel, cli
-from sdgas_ultra._upstream import CFG_DIR
+from sdgas_ultra.base.paths import CFG_DIR
 from sdgas_ultra.data.surfaces import steel
 from sdgas_ultra.explain.maps import MapRecorder
 from sdgas_ultra.nn.fgpem import FGPEM

@@ -7,7 +7,7 @@ from ultralytics import YOLO
 
 import sdgas_ultra
 from sdgas_ultra import SDGASModel
-from sdgas_ultra._upstream import CFG_DIR
+from sdgas_ultra.base.paths import CFG_DIR
 
 sdgas_ultra.activate()
 

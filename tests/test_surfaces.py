@@ -121,7 +121,7 @@ def test_a_defect_changes_pixels_inside_its_box_and_nowhere_far_from_it(kind):
 def test_cfg_yaml_matches_the_surface_and_its_hook_generates_the_dataset(kind, tmp_path):
     from ultralytics.data.utils import check_det_dataset
 
-    from sdgas_ultra._upstream.files import plugin_file
+    from sdgas_ultra.base.paths import plugin_file
 
     surf = surface(kind)
     shipped = plugin_file(YAMLS[kind])  # found by bare name

@@ -8,7 +8,9 @@ import torch
 
 import sdgas_ultra
 from sdgas_ultra import _upstream
-from sdgas_ultra._upstream import CFG_DIR, ModelYAMLError, UnknownKeyError, patches
+from sdgas_ultra._upstream import patches
+from sdgas_ultra.base.errors import ModelYAMLError, UnknownKeyError
+from sdgas_ultra.base.paths import CFG_DIR
 from sdgas_ultra.defaults import PLUGIN_CFG
 
 sdgas_ultra.activate()

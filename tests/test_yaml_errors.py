@@ -6,7 +6,8 @@ import yaml
 from ultralytics import YOLO
 
 import sdgas_ultra
-from sdgas_ultra._upstream import CFG_DIR, ModelYAMLError
+from sdgas_ultra.base.errors import ModelYAMLError
+from sdgas_ultra.base.paths import CFG_DIR
 
 sdgas_ultra.activate()
 

@@ -6,9 +6,10 @@
 - patches.py: each patch, registered in PATCHES, and activate() (all or none, once per process);
 - parser.py: row checks and the row-by-row builder behind the parse_model patch;
 - distill.py: adapters that sdgas_ultra.distill uses to read and drive upstream's detector, loss and trainer;
-- config.py: the plugin's training keys in ultralytics' config; errors.py, files.py: error types, shipped YAMLs.
+- config.py: the plugin's training keys in ultralytics' config, and the checks a training run's keys get.
 
-Nothing here imports the rest of sdgas_ultra except nn/ (the layers) and defaults.py: the dependency is one-way.
+The plugin's error types and paths are its own, in sdgas_ultra/base/. Nothing here imports the rest of sdgas_ultra
+except base/, nn/ (the layers) and defaults.py: the dependency is one-way.
 """
 
 from .distill import (
@@ -19,8 +20,6 @@ from .distill import (
     DistillationModel_student_model,
     v8DetectionLoss_get_assigned_targets_and_loss,
 )
-from .errors import KeyValueError, MissingFileError, ModelYAMLError, UnknownKeyError, short_message
-from .files import CFG_DIR, PACKAGE_DIR, SCALED_STEM, plugin_file
 from .guard import BEHAVIOURS, INTERNALS, SUPPORTED, check_internals, check_version
 from .parser import build_stock_row, check_rows, is_sdgasnet, parse_with_plugins
 from .patches import (
@@ -38,12 +37,10 @@ from .patches import (
 
 __all__ = (  # also _build_stock_row, _parse_with_plugins: the names before the split
     "BaseModel_criterion", "BaseTrainer_setup_train", "Detect_forward_head", "Detect_head",
-    "DistillationModel_student_model", "v8DetectionLoss_get_assigned_targets_and_loss", "KeyValueError",
-    "MissingFileError", "ModelYAMLError", "check_train_args",
-    "UnknownKeyError", "short_message", "CFG_DIR", "PACKAGE_DIR", "SCALED_STEM", "plugin_file", "BEHAVIOURS",
-    "INTERNALS", "SUPPORTED", "check_internals", "check_version", "build_stock_row", "check_rows", "is_sdgasnet",
-    "parse_with_plugins", "PATCHES", "YOLO_init", "YOLO_train", "activate", "check_dict_alignment", "check_file",
-    "entrypoint", "parse_model", "torch_safe_load", "yaml_model_load", "DEFAULT_CFG",
+    "DistillationModel_student_model", "v8DetectionLoss_get_assigned_targets_and_loss", "check_train_args",
+    "BEHAVIOURS", "INTERNALS", "SUPPORTED", "check_internals", "check_version", "build_stock_row", "check_rows",
+    "is_sdgasnet", "parse_with_plugins", "PATCHES", "YOLO_init", "YOLO_train", "activate", "check_dict_alignment",
+    "check_file", "entrypoint", "parse_model", "torch_safe_load", "yaml_model_load", "DEFAULT_CFG",
 )
 _build_stock_row, _parse_with_plugins = build_stock_row, parse_with_plugins  # names before the split
 

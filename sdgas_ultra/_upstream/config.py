@@ -1,14 +1,12 @@
 # sdgas-ultra, AGPL-3.0
-"""The plugin's training keys (sdgas_ultra.defaults.PLUGIN_CFG) in ultralytics' config, and the checks of their
-values (and of the files and folder a training run names) made before anything is written.
+"""The plugin's training keys (sdgas_ultra.defaults.PLUGIN_CFG) in ultralytics' config, and the checks a training
+run's keys get before anything is written: the plugin keys' own (defaults.py), then the files and folder it names.
 
 Stock runs never carry them: ultralytics' DEFAULT_CFG stays as it is, the check_dict_alignment patch lets the keys
 validate wherever ultralytics checks overrides, and only trainers that distil start from DEFAULT_CFG below (stock
 defaults plus the plugin's), so only their args.yaml and checkpoints hold the keys.
 """
 
-import math
-import numbers
 import os
 import tempfile
 import zipfile
@@ -16,8 +14,8 @@ from pathlib import Path
 
 from ultralytics.utils import DEFAULT_CFG_DICT, IterableSimpleNamespace
 
-from ..defaults import PLUGIN_CFG, PLUGIN_RULES
-from .errors import KeyValueError, MissingFileError, UnknownKeyError, closest
+from ..base.errors import KeyValueError, MissingFileError
+from ..defaults import PLUGIN_CFG, check_plugin_keys, check_plugin_values
 
 DEFAULT_CFG = IterableSimpleNamespace(**{**DEFAULT_CFG_DICT, **PLUGIN_CFG})  # SDGASTrainer's default config
 YAML_SUFFIXES = (".yaml", ".yml")
@@ -36,55 +34,6 @@ def check_train_args(custom):
         check_checkpoint("sd_teacher", teacher)
     if custom.get("project"):
         check_project(custom["project"])
-
-
-def check_plugin_keys(custom):
-    """Raise UnknownKeyError for every `sd_` key of dict custom that is not a plugin key, naming the closest ones."""
-    unknown = [k for k in custom if k.startswith("sd_") and k not in PLUGIN_CFG]
-    if unknown:
-        valid = [k for k in PLUGIN_CFG if k.startswith("sd_")]
-        raise UnknownKeyError(
-            "\n".join(
-                f"'{k}' is not a valid sdgas-ultra key; did you mean {' or '.join(closest(k, valid, n=3))}? "
-                f"(valid: {', '.join(valid)})"
-                for k in unknown
-            )
-        )
-
-
-def check_plugin_values(custom):
-    """Raise KeyValueError for the first plugin key of dict custom whose value its rule in PLUGIN_RULES refuses."""
-    for k, v in custom.items():
-        rule = PLUGIN_RULES.get(k)
-        if rule is not None and not any(_accepts(allowed, v) for allowed in rule):
-            choices = [a for a in rule if isinstance(a, str) and a[0] != ">"]
-            near = closest(v, choices, n=1, cutoff=0.6) if isinstance(v, str) else []
-            hint = f"; did you mean '{near[0]}'?" if near else ""
-            raise KeyValueError(f"'{k}={v}' is invalid: '{k}' must be {_describe(rule)}{hint}")
-
-
-def _accepts(allowed, v):
-    """True if value v is what `allowed` (one alternative of a PLUGIN_RULES entry) stands for."""
-    if allowed is None:
-        return v is None
-    if allowed is bool:
-        return isinstance(v, bool)
-    if allowed is str:
-        return isinstance(v, (str, os.PathLike))
-    if allowed in (">0", ">=0"):
-        number = isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
-        return number and (v > 0 if allowed == ">0" else v >= 0)
-    return isinstance(v, str) and v == allowed
-
-
-def _describe(rule):
-    """'True or False', "a finite number > 0 or None", "one of 'a', 'b'": what a PLUGIN_RULES entry allows."""
-    words = {None: "None", bool: "True, False", str: "a path"}
-    words.update({">0": "a finite number > 0", ">=0": "a finite number >= 0"})
-    parts = [words.get(a) or repr(a) for a in rule]
-    text = ", ".join(parts)
-    head, _, last = text.rpartition(", ")
-    return f"{head} or {last}" if head else text
 
 
 def check_checkpoint(key, value):

@@ -8,7 +8,7 @@ rules stay upstream's. YAMLs of stock layers only go to ultralytics' parser unto
 
 import logging
 
-from .errors import ModelYAMLError, closest
+from ..base.errors import ModelYAMLError, closest
 
 # modules after which ultralytics' parse_model builds heads with the YOLO11-style classification branch (legacy=False)
 LEGACY_OFF = ("C3k2", "A2C2f", "C2fCIB")

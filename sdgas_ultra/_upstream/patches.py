@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
 
-from .errors import ModelYAMLError, short_message
-from .files import SCALED_STEM, missing_model_yaml, plugin_file
+from ..base.errors import ModelYAMLError, short_message
+from ..base.paths import SCALED_STEM, missing_model_yaml, plugin_file
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ Python callers of the functions behind the commands get the exception itself; on
 import functools
 import sys
 
-USER_ERRORS = (OSError, ValueError)
+from ..base.errors import USER_ERRORS
 
 
 def command(prog):

@@ -25,6 +25,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..base.paths import CFG_DIR
 from .atomic import atomic_dir, atomic_file
 from .errors import command
 from .surfaces.steel import CLASSES as NEU_CLASSES
@@ -203,8 +204,6 @@ def fetch(key, source):
 
 def packaged_yaml(key):
     """Path of the dataset YAML shipped with the plugin (cfg/datasets/<key>.yaml)."""
-    from sdgas_ultra._upstream import CFG_DIR
-
     return CFG_DIR / "datasets" / f"{key}.yaml"
 
 

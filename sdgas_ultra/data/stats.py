@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..base.paths import plugin_file
 from .atomic import atomic_file
 from .errors import command
 from .voc import IMG_SUFFIXES, image_size
@@ -35,8 +36,6 @@ def resolve_yaml(data):
     path = Path(data)
     if path.is_file():
         return path
-    from sdgas_ultra._upstream import plugin_file
-
     hit = plugin_file(data)
     if hit:
         return Path(hit)

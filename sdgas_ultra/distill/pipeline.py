@@ -26,7 +26,7 @@ def self_distill(student, /, trainer=None, **kwargs):
     Returns:
         (DetMetrics | None): the student's metrics, as Model.train returns them.
     """
-    from .._upstream import MissingFileError
+    from ..base.errors import MissingFileError
     from ..defaults import PLUGIN_CFG
     from .trainer import SDGASTrainer, distill_loss_from_args
 

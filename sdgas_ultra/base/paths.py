@@ -1,9 +1,11 @@
 # sdgas-ultra, AGPL-3.0
-"""Where the plugin's shipped YAMLs live, and the bare-name lookup the check_file patch uses."""
+"""Where the plugin's shipped YAMLs live, their names (scaled, renamed) and the lookup of a bare name."""
 
 import os
 import re
 from pathlib import Path
+
+from .errors import MissingFileError, closest
 
 PACKAGE_DIR = Path(__file__).resolve().parents[1]  # sdgas_ultra/
 # wheel: sdgas_ultra/cfg; source checkout (editable install, tests): <repo>/cfg
@@ -39,8 +41,6 @@ def model_yaml_names():
 def missing_model_yaml(name):
     """MissingFileError for a model YAML that does not exist and was renamed or is close to a shipped one, or None
     (not a plugin name: upstream's own error stands)."""
-    from .errors import MissingFileError, closest
-
     base = Path(name).name
     if base in RENAMED:
         new, why = RENAMED[base]

@@ -3,8 +3,7 @@
 
 from difflib import get_close_matches
 
-# what the plugin raises for bad input: the tuple of sdgas_ultra/data/errors.py, restated because this seam may not
-# import data/ (tests/test_compat.py::test_the_seam_imports_nothing_of_the_plugin_above_it)
+# what the plugin raises for bad input; the `sdgas` sub-commands print these as one line (data/errors.py: command)
 USER_ERRORS = (OSError, ValueError)
 
 
