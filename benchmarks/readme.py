@@ -128,8 +128,8 @@ def head_block(results_dir):
                      f"{val} ({val_seeds})"])
     if not body:
         return f"No rows of `{HEAD}` yet.\n"
-    head = ["surface", "release", "seeds", f"`{HEAD}` test mAP50", "− sdgasnet-n [bootstrap]", "− yolov8n [bootstrap]",
-            "− sdgasnet-n on validation [t] (per seed)"]
+    head = ["surface", "release", "seeds", f"`{HEAD}` test mAP50", "− sdgasnet-n [bootstrap]",
+            "− yolov8n [bootstrap]", "− sdgasnet-n on validation [t] (per seed)"]
     return "\n".join(md_table(head, body)) + "\n"
 
 
@@ -239,8 +239,8 @@ def models_block(results_dir=None):
         assert model.yaml["nc"] == MODELS_NC, f"sdgasnet-{s}.yaml has {model.yaml['nc']} classes"
         _, params, _, gflops = model_info(model, imgsz=MODELS_IMGSZ)
         body.append([f"sdgasnet-{s}", f"{params / 1e6:.2f}", f"{gflops:.1f}"])
-    caption = (f"Release {sdgas_ultra.__version__}, {MODELS_NC} classes, imgsz {MODELS_IMGSZ}, as the ultralytics model "
-               f"summary prints them when a model is built:")
+    caption = (f"Release {sdgas_ultra.__version__}, {MODELS_NC} classes, imgsz {MODELS_IMGSZ}, as the ultralytics "
+               f"model summary prints them when a model is built:")
     return caption + "\n\n" + "\n".join(md_table(["model", "params (M)", "GFLOPs"], body)) + "\n"
 
 
