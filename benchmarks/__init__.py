@@ -4,7 +4,8 @@
     python -m benchmarks.<name> [options]      # e.g. python -m benchmarks.accuracy --report
 
 accuracy (training protocol, paired over seeds), distill (self-distillation), speed (PyTorch CPU latency),
-export_speed (ONNX Runtime latency), memory (training peak RSS) and gpu (GPU latency; see gpu.sh); `--help` lists a
+export_speed (ONNX Runtime latency), memory (training peak RSS), gpu (GPU latency; see gpu.sh)
+and readme (renders README.md's figures from the committed results); `--help` lists a
 module's options. What they share lives in benchmarks/common/. Results are committed under benchmarks/results/.
 """
 

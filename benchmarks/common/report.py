@@ -13,12 +13,25 @@ def md_table(head, body, align=None):
 
 def write_docs(path, text, name):
     """Replace the block between `<!-- name:begin -->` and `<!-- name:end -->` of a Markdown file with text."""
+    Path(path).write_text(replace_block(Path(path).read_text(), text, name, path))
+
+
+def replace_block(doc, text, name, where="the document"):
+    """doc with its `name` block replaced by text; exits naming `where` when the markers are missing."""
     begin, end = markers(name)
-    doc = Path(path).read_text()
     if begin not in doc or end not in doc:
-        raise SystemExit(f"{path}: no '{begin}' ... '{end}' block to rewrite")
+        raise SystemExit(f"{where}: no '{begin}' ... '{end}' block to rewrite")
     head, rest = doc.split(begin, 1)
-    Path(path).write_text(f"{head}{begin}\n\n{text}\n{end}{rest.split(end, 1)[1]}")
+    return f"{head}{begin}\n\n{text}\n{end}{rest.split(end, 1)[1]}"
+
+
+def read_block(doc, name):
+    """The text that replace_block put between the markers of block `name`, or None if doc has no such block."""
+    begin, end = markers(name)
+    if begin not in doc or end not in doc:
+        return None
+    body = doc.split(begin, 1)[1].split(end, 1)[0]
+    return body.removeprefix("\n\n").removesuffix("\n")
 
 
 def markers(name):

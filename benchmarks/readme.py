@@ -1,0 +1,289 @@
+# sdgas-ultra, AGPL-3.0
+"""The README's figures, rendered from committed data (issue #23): every number in README.md sits in a block that
+this module regenerates, and each block names the release whose code measured it.
+
+    python -m benchmarks.readme            # rewrite every `<!-- readme:<name>:begin -->` ... `end` block of README.md
+    python -m benchmarks.readme --check    # change nothing; exit 1 naming each block that differs
+
+Sources, all under benchmarks/results/: the accuracy protocol's CSVs and their bootstrap replicates (accuracy-*.csv,
+boot-*.csv), speed-cpu.csv, opcount.csv, gpu-h100.csv, runtimes.csv and the distillation CSV, which the benchmarks
+write; readme-runs.csv, readme-disk.csv and readme-latency.csv, which hold measurements taken by hand (demo runs, disk
+use, latency runs reported in docs/benchmarks.md). The Models table builds each scale (no training, no weights) and
+reports what ultralytics' model summary prints. The statistics are those of the benchmark reports
+(benchmarks/common/stats.py); nothing is re-implemented here.
+"""
+
+import argparse
+import csv
+from pathlib import Path
+
+from benchmarks.common.report import md_table, read_block, replace_block
+from benchmarks.common.results import RESULTS_DIR, read_boot, read_rows, replicates
+from benchmarks.common.stats import fmt, fmt_diffs, fmt_interval, fmt_paired, paired, paired_bootstrap
+from benchmarks.distill import LABELS, ratio_text
+
+README = Path(__file__).resolve().parents[1] / "README.md"
+COMMAND = "python -m benchmarks.readme"
+# Release whose code measured a CSV's rows, for CSVs that record no `version` column (a column, when present, wins)
+RELEASES = {
+    "accuracy-synthetic-defects-e40-i192.csv": "0.4",
+    "accuracy-synthetic-textile-e40-i192.csv": "0.4",
+    "accuracy-synthetic-pcb-e40-i256.csv": "0.4",
+    "distill-sdgas-a5-cs-channel-n-synthetic-defects-e40-i192.csv": "0.2",
+    "speed-cpu.csv": "0.4",
+    "opcount.csv": "0.4",
+    "runtimes.csv": "0.4",
+    "gpu-h100.csv": "0.3.1",
+}
+# surface, dataset, the accuracy protocol's results CSV of that surface
+SURFACES = (
+    ("steel", "synthetic-defects", "accuracy-synthetic-defects-e40-i192.csv"),
+    ("textile", "synthetic-textile", "accuracy-synthetic-textile-e40-i192.csv"),
+    ("PCB", "synthetic-pcb", "accuracy-synthetic-pcb-e40-i256.csv"),
+)
+SHIPPED, BASELINE, HEAD = "sdgasnet-n", "yolov8n", "sdgas-o-v8-head-n"  # HEAD: sdgasnet-n with YOLOv8's head
+SPEED_MODELS = ("sdgasnet-n", "yolov8n", "yolo11n", "yolo26n", HEAD)
+DISTILL = "distill-sdgas-a5-cs-channel-n-synthetic-defects-e40-i192.csv"
+DISTILL_STUDENT = "sdgas-a5-cs-channel-n"  # the 0.2 sdgasnet-n (average-pooled MFA), renamed in 0.3
+RUNTIMES = {"torchscript": "TorchScript", "onnx": "ONNX Runtime FP32", "onnx-int8": "ONNX Runtime INT8",
+            "openvino": "OpenVINO FP32", "openvino-int8": "OpenVINO INT8", "ncnn": "NCNN"}
+SPEED_CAPTION = ("Release in each header. CPU: PyTorch on a 2-core AMD EPYC, batch 1, imgsz 640, fused FP32, 6-class "
+                 "heads. Operators: top-level aten ops of one fused forward at 640. H100: the best batch-1 path "
+                 "(FP16, compiled), 80-class heads.")
+SCALES = "nsmlx"
+MODELS_NC, MODELS_IMGSZ = 6, 640
+
+
+def release(path, rows=()):
+    """The release that measured a CSV's rows: its `version` column, else RELEASES, else 'unrecorded'."""
+    versions = sorted({str(r["version"]) for r in rows if r.get("version")})
+    return ", ".join(versions) or RELEASES.get(Path(path).name, "unrecorded")
+
+
+def read_plain(path):
+    """Rows of a hand-kept CSV as dicts of strings ([] if absent)."""
+    if not Path(path).is_file():
+        return []
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def by_model(rows):
+    """{model: {seed: row}} of results rows."""
+    out = {}
+    for r in rows:
+        out.setdefault(r["model"], {})[r["seed"]] = r
+    return out
+
+
+def compare(by, boot, a, b, key="test_map50"):
+    """Paired a - b on `key` over the seeds both have: (seeds, 'mean [bootstrap]' or 'mean [t]', per-seed text).
+    Test metrics get the two-level bootstrap interval, val metrics the Student-t one."""
+    seeds = sorted(s for s in set(by.get(a, {})) & set(by.get(b, {}))
+                   if by[a][s].get(key) is not None and by[b][s].get(key) is not None)
+    if not seeds:
+        return 0, "–", "–"
+    mean, half, diffs = paired({s: by[a][s][key] for s in seeds}, {s: by[b][s][key] for s in seeds})
+    if key.startswith("test"):
+        text = f"{100 * mean:+.1f} {fmt_interval(paired_bootstrap(*(replicates(boot, m, seeds) for m in (a, b))))}"
+    else:
+        text = fmt_paired(mean, half)
+    return len(seeds), text, fmt_diffs(diffs)
+
+
+def accuracy_block(results_dir):
+    """sdgasnet-n against yolov8n on each surface's test split, one row per surface ('not measured' without both)."""
+    body = []
+    for surface, data, name in SURFACES:
+        path = Path(results_dir) / name
+        rows = read_rows(path)
+        by, boot = by_model(rows), read_boot(path)
+        n, diff, per_seed = compare(by, boot, SHIPPED, BASELINE)
+        label = f"{surface} (`{data}`)"
+        if not n:
+            body.append([label, "not measured", 0, "–", "–", "–", "–"])
+            continue
+        protocol = f"{rows[0]['epochs']} epochs, imgsz {rows[0]['imgsz']}"
+        test = lambda m: fmt([r.get("test_map50") for r in by[m].values()])  # noqa: E731
+        body.append([label, f"{release(path, rows)}; {protocol}", n, test(SHIPPED), test(BASELINE), diff, per_seed])
+    head = ["surface (generated stand-in)", "release; protocol", "seeds", "sdgasnet-n test mAP50", "yolov8n",
+            "difference [bootstrap]", "per seed"]
+    return "\n".join(md_table(head, body)) + "\n"
+
+
+def head_block(results_dir):
+    """sdgasnet-n with YOLOv8's classification branch against sdgasnet-n and yolov8n, per surface that has its rows."""
+    body = []
+    for surface, data, name in SURFACES:
+        path = Path(results_dir) / name
+        rows = read_rows(path)
+        by, boot = by_model(rows), read_boot(path)
+        if HEAD not in by:
+            continue
+        seeds, vs_shipped, _ = compare(by, boot, HEAD, SHIPPED)
+        _, vs_base, _ = compare(by, boot, HEAD, BASELINE)
+        _, val, val_seeds = compare(by, boot, HEAD, SHIPPED, "map50")
+        body.append([f"{surface} (`{data}`)", release(path, rows), seeds,
+                     fmt([r.get("test_map50") for r in by[HEAD].values()]), vs_shipped, vs_base,
+                     f"{val} ({val_seeds})"])
+    if not body:
+        return f"No rows of `{HEAD}` yet.\n"
+    head = ["surface", "release", "seeds", f"`{HEAD}` test mAP50", "− sdgasnet-n [bootstrap]",
+            "− yolov8n [bootstrap]", "− sdgasnet-n on validation [t] (per seed)"]
+    return "\n".join(md_table(head, body)) + "\n"
+
+
+def total_ops(rows):
+    """{model: operators per forward pass} of opcount.csv's total rows."""
+    return {r["model"]: int(r["ops"]) for r in rows if r["row"] == "total"}
+
+
+def speed_block(results_dir):
+    """Latency on the CPU (PyTorch), operators per forward pass and H100 FPS, each against yolov8n."""
+    d = Path(results_dir)
+    speed = {r["model"]: r for r in read_plain(d / "speed-cpu.csv")}
+    ops = total_ops(read_plain(d / "opcount.csv"))
+    gpu = {r["model"]: r for r in read_plain(d / "gpu-h100.csv")}
+    ratio = lambda x, ref: f"{x / ref:.2f}x" if x is not None and ref else "–"  # noqa: E731
+    num = lambda table, m, k: float(table[m][k]) if m in table and table[m].get(k) else None  # noqa: E731
+    body = []
+    for m in SPEED_MODELS:
+        ms, fps = num(speed, m, "latency_ms"), num(gpu, m, "best_fps")
+        body.append([m, f"{ms:.1f}" if ms else "–", ratio(ms, num(speed, BASELINE, "latency_ms")),
+                     ops.get(m, "–"), ratio(ops.get(m), ops.get(BASELINE)), f"{fps:.0f}" if fps else "–",
+                     ratio(fps, num(gpu, BASELINE, "best_fps"))])
+    head = ["model", f"CPU latency, ms ({release(d / 'speed-cpu.csv')})", "× yolov8n",
+            f"operators per forward ({release(d / 'opcount.csv')})", "× yolov8n",
+            f"H100 FPS ({release(d / 'gpu-h100.csv')})", "× yolov8n"]
+    lines = [SPEED_CAPTION, "", *md_table(head, body)]
+    other = read_plain(d / "readme-latency.csv")
+    if other:
+        runs = "; ".join(f"{r['runtime']} {float(r['latency_vs_yolov8n']):.2f}x ({r['release']}, {r['run']})"
+                         for r in other)
+        lines += ["", f"Other runs of {other[0]['model']} against yolov8n on the same CPU: {runs}."]
+    return "\n".join(lines) + "\n"
+
+
+def runtimes_block(results_dir):
+    """Each exported runtime of sdgasnet-n and yolov8n: test mAP50, INT8's loss and box agreement with PyTorch."""
+    path = Path(results_dir) / "runtimes.csv"
+    rows = {(r["model"], r["variant"]): r for r in read_plain(path)}
+    body = []
+    for variant, label in RUNTIMES.items():
+        cells = [label]
+        for m in (SHIPPED, BASELINE):
+            r = rows.get((m, variant))
+            if r is None:
+                cells += ["–", "–", "–"]
+                continue
+            loss = f"{100 * float(r['map50_minus_fp32']):+.1f}" if r["map50_minus_fp32"] else ""
+            cells += [f"{100 * float(r['map50']):.1f}", loss,
+                      f"{float(r['box_max_px']):.1f} px, {r['boxes_matched']} boxes"]
+        body.append(cells)
+    head = ["runtime", "sdgasnet-n test mAP50", "INT8 − FP32", "boxes vs PyTorch", "yolov8n test mAP50",
+            "INT8 − FP32", "boxes vs PyTorch"]
+    return f"Release {release(path)}, seed-0 weights of the steel protocol, exported by the stock `yolo export`:\n\n" \
+        + "\n".join(md_table(head, body)) + "\n"
+
+
+def distill_block(results_dir):
+    """The distillation benchmark's paired differences on validation mAP50 (its rows predate the test split)."""
+    path = Path(results_dir) / DISTILL
+    rows = read_rows(path)
+    if not rows:
+        return "Not measured.\n"
+    by = by_model(rows)
+    name = {"a": DISTILL_STUDENT, "b": f"{DISTILL_STUDENT}+featkd", "c": f"{DISTILL_STUDENT}+sd"}
+    body = []
+    for x, y in (("c", "a"), ("b", "a")):
+        if name[x] in by and name[y] in by:
+            n, diff, per_seed = compare(by, {}, name[x], name[y], "map50")
+            body.append([f"{LABELS[x]} − {LABELS[y]}", n, diff, per_seed, ratio_text(by[name[x]], by[name[y]])])
+    r = rows[0]
+    caption = (f"Measured with release {release(path, rows)}'s sdgasnet-n (average-pooled MFA, now "
+               f"`{DISTILL_STUDENT}.yaml`) as student and teacher: `{r['data']}`, {r['epochs']} epochs at imgsz "
+               f"{r['imgsz']}, validation mAP50 points, mean [95 % Student-t interval over seeds]:")
+    return caption + "\n\n" + "\n".join(md_table(["recipe", "seeds", "Δ val mAP50", "per seed", "step time"], body)) \
+        + "\n"
+
+
+def plain_table(path, columns):
+    """A hand-kept CSV as a Markdown table of the given (column, header) pairs; empty cells as blanks."""
+    rows = read_plain(path)
+    return "\n".join(md_table([h for _, h in columns], [[r[c] for c, _ in columns] for r in rows])) + "\n"
+
+
+def runs_block(results_dir):
+    """What a run costs: demo and test-suite runs timed by hand (readme-runs.csv)."""
+    return plain_table(Path(results_dir) / "readme-runs.csv", (
+        ("run", "run"), ("release", "release"), ("epochs", "epochs"), ("imgsz", "imgsz"), ("machine", "machine"),
+        ("load", "load"), ("total", "total"), ("mAP50", "mAP50"), ("split", "mAP50 on")))
+
+
+def disk_block(results_dir):
+    """Where outputs go and their size on disk (readme-disk.csv)."""
+    return plain_table(Path(results_dir) / "readme-disk.csv", (
+        ("what", "what"), ("where", "where"), ("disk", "disk"), ("release", "measured with")))
+
+
+def models_block(results_dir=None):
+    """Params and GFLOPs of each sdgasnet scale as ultralytics' model summary reports them (built, not trained)."""
+    import sdgas_ultra
+    from ultralytics import YOLO
+    from ultralytics.utils.torch_utils import model_info
+
+    sdgas_ultra.activate()  # the start-up hook does this when installed; explicit for a source checkout
+    body = []
+    for s in SCALES:
+        model = YOLO(f"sdgasnet-{s}.yaml").model
+        assert model.yaml["nc"] == MODELS_NC, f"sdgasnet-{s}.yaml has {model.yaml['nc']} classes"
+        _, params, _, gflops = model_info(model, imgsz=MODELS_IMGSZ)
+        body.append([f"sdgasnet-{s}", f"{params / 1e6:.2f}", f"{gflops:.1f}"])
+    caption = (f"Release {sdgas_ultra.__version__}, {MODELS_NC} classes, imgsz {MODELS_IMGSZ}, as the ultralytics "
+               f"model summary prints them when a model is built:")
+    return caption + "\n\n" + "\n".join(md_table(["model", "params (M)", "GFLOPs"], body)) + "\n"
+
+
+BLOCKS = {"runs": runs_block, "disk": disk_block, "runtimes": runtimes_block, "speed": speed_block,
+          "models": models_block, "accuracy": accuracy_block, "head": head_block, "distill": distill_block}
+DATA_BLOCKS = tuple(n for n in BLOCKS if n != "models")  # rendered from the CSVs alone (no model builds)
+
+
+def render(results_dir=RESULTS_DIR, names=tuple(BLOCKS)):
+    """{block name: Markdown text} of the named blocks."""
+    return {n: BLOCKS[n](results_dir) for n in names}
+
+
+def stale(doc, blocks):
+    """Names of the blocks whose text in doc differs from `blocks` (or that doc lacks)."""
+    return [n for n, text in blocks.items() if read_block(doc, f"readme:{n}") != text]
+
+
+def update(doc, blocks):
+    """doc with every block replaced by its rendered text."""
+    for n, text in blocks.items():
+        doc = replace_block(doc, text, f"readme:{n}", README.name)
+    return doc
+
+
+def main(argv=None):
+    """Rewrite README.md's blocks, or with --check report the ones that differ (exit 1)."""
+    p = argparse.ArgumentParser(prog=COMMAND, description=__doc__.split("\n")[0])
+    p.add_argument("--check", action="store_true", help="change nothing; exit 1 if a block differs from its data")
+    p.add_argument("--readme", type=Path, default=README)
+    p.add_argument("--results", type=Path, default=RESULTS_DIR, help="folder of the results CSVs")
+    args = p.parse_args(argv)
+    doc, blocks = args.readme.read_text(), render(args.results)
+    if args.check:
+        bad = stale(doc, blocks)
+        if bad:
+            raise SystemExit(f"{args.readme}: block(s) {', '.join(bad)} differ from benchmarks/results/; run "
+                             f"`{COMMAND}` and commit README.md")
+        print(f"{args.readme}: all {len(blocks)} blocks match their data")
+        return
+    args.readme.write_text(update(doc, blocks))
+    print(f"rewrote {len(blocks)} blocks of {args.readme}: {', '.join(blocks)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,86 @@
+# sdgas-ultra, AGPL-3.0
+"""README.md's figures are what `python -m benchmarks.readme` renders from the committed results (issue #23)."""
+
+import shutil
+
+import pytest
+
+from benchmarks import readme
+from benchmarks.common.report import read_block
+
+
+def stale_message(names):
+    return f"README.md block(s) {', '.join(names)} differ from benchmarks/results/: run `{readme.COMMAND}` and commit"
+
+
+def test_every_data_block_of_the_readme_is_what_its_csvs_render():
+    blocks = readme.render(names=readme.DATA_BLOCKS)
+    bad = readme.stale(readme.README.read_text(), blocks)
+    assert not bad, stale_message(bad)
+
+
+@pytest.mark.slow  # builds the five scales (about 10-25 s on 2 cores)
+def test_the_models_block_is_what_the_built_models_report():
+    bad = readme.stale(readme.README.read_text(), readme.render(names=("models",)))
+    assert not bad, stale_message(bad)
+
+
+def test_a_number_changed_in_a_csv_changes_its_block(tmp_path):
+    results = tmp_path / "results"
+    shutil.copytree(readme.RESULTS_DIR, results)
+    before = readme.render(results, ("speed",))["speed"]
+    speed = results / "speed-cpu.csv"
+    speed.write_text(speed.read_text().replace("54.78", "64.78"))
+    after = readme.render(results, ("speed",))["speed"]
+    assert "| sdgasnet-n | 64.8 | 1.40x |" in after and after != before
+    assert readme.stale(readme.README.read_text(), {"speed": after}) == ["speed"]
+
+
+def test_a_changed_accuracy_row_changes_the_accuracy_block(tmp_path):
+    results = tmp_path / "results"
+    shutil.copytree(readme.RESULTS_DIR, results)
+    before = readme.render(results, ("accuracy",))["accuracy"]
+    path = results / "accuracy-synthetic-textile-e40-i192.csv"
+    path.write_text(path.read_text().replace("0.4596340516377001", "0.5596340516377001"))
+    assert "| 56.0 | 38.9 |" in readme.render(results, ("accuracy",))["accuracy"] != before
+
+
+def test_a_surface_without_results_reads_not_measured(tmp_path):
+    text = readme.accuracy_block(tmp_path)
+    assert text.count("not measured") == len(readme.SURFACES)
+
+
+def test_every_block_names_the_release_it_measured():
+    blocks = readme.render(names=readme.DATA_BLOCKS)
+    assert "| steel (`synthetic-defects`) | 0.4; 40 epochs, imgsz 192 |" in blocks["accuracy"]
+    assert "release 0.2's sdgasnet-n" in blocks["distill"] and "H100 FPS (0.3.1)" in blocks["speed"]
+    assert "measured with" in blocks["disk"] and "| release |" in blocks["runs"]
+
+
+def test_a_version_column_overrides_the_release_mapping():
+    assert readme.release("speed-cpu.csv", [{"version": "0.5.0"}]) == "0.5.0"
+    assert readme.release("unknown.csv") == "unrecorded"
+
+
+@pytest.fixture
+def models_as_committed(monkeypatch):
+    """The models block as README.md has it, so that main() builds no model (the slow test covers that block)."""
+    committed = read_block(readme.README.read_text(), "readme:models")
+    monkeypatch.setitem(readme.BLOCKS, "models", lambda results_dir: committed)
+
+
+def test_check_exits_naming_the_stale_block_and_the_command(tmp_path, models_as_committed):
+    doc = tmp_path / "README.md"
+    text = readme.README.read_text()
+    doc.write_text(text.replace(read_block(text, "readme:runs"), "| stale |\n"))
+    with pytest.raises(SystemExit, match=r"block\(s\) runs differ .* run `python -m benchmarks.readme`"):
+        readme.main(["--check", "--readme", str(doc)])
+
+
+def test_rewriting_restores_the_committed_readme(tmp_path, models_as_committed):
+    doc = tmp_path / "README.md"
+    text = readme.README.read_text()
+    doc.write_text(text.replace(read_block(text, "readme:runs"), "| stale |\n"))
+    readme.main(["--readme", str(doc)])
+    readme.main(["--check", "--readme", str(doc)])
+    assert doc.read_text() == text
