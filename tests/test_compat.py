@@ -6,6 +6,7 @@ to activate, naming the installed version, what moved and the supported range, r
 """
 
 import inspect
+import math
 import re
 import subprocess
 import sys
@@ -123,6 +124,31 @@ def test_changed_index_channel_rule_is_found_by_parsing(monkeypatch):
 
     monkeypatch.setattr(tasks, "parse_model", parse_model)
     assert "an Index row's output channels are no longer its first argument" in internals_error()
+
+
+def test_changed_scaling_rule_is_found_by_parsing(monkeypatch):
+    monkeypatch.setattr(tasks, "make_divisible", lambda x, d: math.ceil(x / 16) * 16)  # an upstream rounding to 16
+    assert "repeats of (1, 2, 3, 6, 9) are" in internals_error()
+
+
+@pytest.mark.parametrize("added", ["C3", "C2f"])
+def test_each_legacy_off_module_is_probed(monkeypatch, added):
+    """A module in parser.LEGACY_OFF that does not give Detect the light branch upstream is named."""
+    from sdgas_ultra._upstream import parser
+
+    monkeypatch.setattr(parser, "LEGACY_OFF", (*parser.LEGACY_OFF, added))
+    assert f"a {added} row no longer gives Detect the light branch" in internals_error()
+
+
+def test_a_legacy_off_module_upstream_no_longer_flips_is_named(monkeypatch):
+    original = tasks.parse_model.sdgas_original
+
+    def parse_model(d, ch, verbose=True):  # an upstream whose C2fCIB builds like C2f, keeping the legacy head
+        rows = [[f, n, "C2f" if m == "C2fCIB" else m, a] for f, n, m, a in d["backbone"]]
+        return original({**d, "backbone": rows}, ch, verbose)
+
+    monkeypatch.setattr(tasks, "parse_model", parse_model)
+    assert "a C2fCIB row no longer gives Detect the light branch" in internals_error()
 
 
 def test_all_moved_internals_are_reported_in_one_error(monkeypatch):

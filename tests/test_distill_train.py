@@ -3,7 +3,7 @@
 
 One tiny YOLO-format dataset (64x64 images, 2 classes) and one 1-epoch yolov8n teacher serve the whole module.
 Tests that train are marked slow.
-Also covers the distillation touches of ultralytics internals in sdgas_ultra/_upstream/distill.py.
+The distillation adapters of ultralytics internals (sdgas_ultra/_upstream/distill.py) are covered in test_upstream.py.
 """
 
 import os
@@ -12,7 +12,6 @@ import sys
 import sysconfig
 from copy import deepcopy
 from pathlib import Path
-from types import SimpleNamespace
 
 import cv2
 import numpy as np
@@ -27,7 +26,7 @@ from ultralytics.utils.loss import v8DetectionLoss
 from ultralytics.utils.torch_utils import unwrap_model
 
 import sdgas_ultra
-from sdgas_ultra import _upstream
+from sdgas_ultra._upstream.distill import install_criterion, split_detect_output
 from sdgas_ultra.distill.pairing import PairingError, check_pairing
 from sdgas_ultra.distill.pipeline import self_distill
 from sdgas_ultra.distill.trainer import LOSS_NAMES, SDGASTrainer, SelfDistillCriterion, load_teacher
@@ -321,9 +320,9 @@ def test_teacher_runs_in_fp32_outside_the_trainers_autocast():
     for m in teacher.modules():
         if isinstance(m, torch.nn.Conv2d):
             m.register_forward_hook(lambda mod, inp, out: seen.append((inp[0].dtype, out.dtype)))
-    _upstream.BaseModel_criterion(student, lambda base: SelfDistillCriterion(base, teacher, EnhancedKL()))
+    install_criterion(student, lambda base: SelfDistillCriterion(base, teacher, EnhancedKL()))
     with torch.autocast("cpu", dtype=torch.bfloat16):
-        assert Detect_scores_dtype(student(batch["img"])) == torch.bfloat16  # autocast is on for the student
+        assert scores_dtype(student(batch["img"])) == torch.bfloat16  # autocast is on for the student
         loss, items = student.loss(batch)
     assert seen and set(seen) == {(torch.float32, torch.float32)}
     assert torch.isfinite(loss).all() and items["sd_cls_loss"] > 0
@@ -338,13 +337,23 @@ def test_a_distilled_step_runs_the_student_forward_once():
     calls = {"student": 0, "teacher": 0}
     student.model[-1].register_forward_hook(lambda *a: calls.__setitem__("student", calls["student"] + 1))
     teacher.model[-1].register_forward_hook(lambda *a: calls.__setitem__("teacher", calls["teacher"] + 1))
-    _upstream.BaseModel_criterion(student, lambda base: SelfDistillCriterion(base, teacher, EnhancedKL()))
+    install_criterion(student, lambda base: SelfDistillCriterion(base, teacher, EnhancedKL()))
     student.loss(batch)
     assert calls == {"student": 1, "teacher": 1}
 
 
-def Detect_scores_dtype(preds):
-    return _upstream.Detect_forward_head(preds)[0].dtype
+def scores_dtype(preds):
+    return split_detect_output(preds)[0].dtype
+
+
+def tiny_batch(model, bs=2, size=64):
+    model.args = get_cfg(DEFAULT_CFG)
+    return {
+        "img": torch.rand(bs, 3, size, size),
+        "batch_idx": torch.tensor([0.0, 1.0, 1.0]),
+        "cls": torch.tensor([[0.0], [1.0], [0.0]]),
+        "bboxes": torch.tensor([[0.5, 0.5, 0.4, 0.4], [0.3, 0.3, 0.2, 0.3], [0.7, 0.6, 0.3, 0.2]]),
+    }
 
 
 # --- pairing check --------------------------------------------------------------------------------------------------
@@ -377,87 +386,6 @@ def test_pairing_names_the_mismatch(teacher_kw, message):
 def test_pairing_compares_class_names_with_the_students_dataset():
     with pytest.raises(PairingError, match="class names differ"):
         check_pairing(detection_model(), detection_model(), names={0: "crack", 1: "spot"})
-
-
-# --- distillation touches of ultralytics internals (sdgas_ultra/_upstream/distill.py) ----------------------------------------
-def tiny_batch(model, bs=2, size=64):
-    model.args = get_cfg(DEFAULT_CFG)
-    return {
-        "img": torch.rand(bs, 3, size, size),
-        "batch_idx": torch.tensor([0.0, 1.0, 1.0]),
-        "cls": torch.tensor([[0.0], [1.0], [0.0]]),
-        "bboxes": torch.tensor([[0.5, 0.5, 0.4, 0.4], [0.3, 0.3, 0.2, 0.3], [0.7, 0.6, 0.3, 0.2]]),
-    }
-
-
-def test_Detect_forward_head_reads_train_eval_and_end2end_outputs():
-    model = detection_model()
-    x = torch.rand(2, 3, 64, 64)
-    cls, box = _upstream.Detect_forward_head(model.train()(x))
-    assert cls.shape == (2, 84, 2) and box.shape == (2, 84, 64)  # 8x8 + 4x4 + 2x2 anchors
-    e_cls, e_box = _upstream.Detect_forward_head(model.eval()(x))
-    assert e_cls.shape == cls.shape and e_box.shape == box.shape
-    raw = {"boxes": box.transpose(1, 2), "scores": cls.transpose(1, 2)}
-    o_cls, _ = _upstream.Detect_forward_head({"one2many": raw, "one2one": {"boxes": None, "scores": None}})
-    assert o_cls is not None and torch.equal(o_cls, cls)
-
-
-def test_Detect_head_is_the_models_detect_layer():
-    model = detection_model()
-    assert _upstream.Detect_head(model) is model.model[-1] and _upstream.Detect_head(model).reg_max == 16
-    with pytest.raises(TypeError, match="no Detect head"):
-        _upstream.Detect_head(SimpleNamespace(model=[torch.nn.Identity()]))
-
-
-def test_v8DetectionLoss_get_assigned_targets_and_loss_matches_the_criterion():
-    model = detection_model().train()
-    batch = tiny_batch(model)
-    preds = model(batch["img"])
-    criterion = model.init_criterion()
-    loss, items, fg = _upstream.v8DetectionLoss_get_assigned_targets_and_loss(criterion, preds, batch)
-    ref_loss, ref_items = criterion(preds, batch)
-    assert torch.allclose(loss, ref_loss) and items.keys() == ref_items.keys()
-    assert fg.shape == (2, 84) and fg.dtype == torch.bool and fg.any()
-
-    def other(p, b):  # any other criterion runs as it is, without a mask
-        return ref_loss, ref_items
-
-    assert _upstream.v8DetectionLoss_get_assigned_targets_and_loss(other, preds, batch)[2] is None
-
-
-def test_BaseModel_criterion_is_what_model_loss_calls():
-    model = detection_model().train()
-    batch = tiny_batch(model)
-    calls = []
-
-    def wrap(base):
-        def criterion(preds, b):
-            calls.append(1)
-            return base(preds, b)
-
-        return criterion
-
-    installed = _upstream.BaseModel_criterion(model, wrap)
-    model.loss(batch)
-    assert model.criterion is installed and calls == [1]
-
-
-def test_BaseTrainer_setup_train_hides_distill_model_and_restores_it():
-    trainer = SimpleNamespace(args=SimpleNamespace(distill_model="t.pt"))
-    with pytest.raises(RuntimeError), _upstream.BaseTrainer_setup_train(trainer):
-        assert trainer.args.distill_model is None
-        raise RuntimeError
-    assert trainer.args.distill_model == "t.pt"
-
-
-def test_DistillationModel_student_model_unwraps_the_builtin_wrapper():
-    from ultralytics.nn.distill_model import DistillationModel
-
-    student, teacher = detection_model(), detection_model("yolov8s.yaml")
-    student.args = get_cfg(DEFAULT_CFG, {"imgsz": 64})
-    wrapped = DistillationModel(teacher_model=teacher, student_model=student)
-    assert _upstream.DistillationModel_student_model(wrapped) is student
-    assert _upstream.DistillationModel_student_model(student) is student
 
 
 # --- benchmarks.distill --------------------------------------------------------------------------------------------

@@ -1,14 +1,16 @@
 # sdgas-ultra, AGPL-3.0
-"""Each patch of ultralytics in sdgas_ultra/_upstream/patches.py, checked against the installed ultralytics."""
+"""Each patch (sdgas_ultra/_upstream/patches.py), adapter (distill.py) and restated rule (scale.py) of ultralytics,
+checked against the installed ultralytics."""
 
 from copy import deepcopy
+from types import SimpleNamespace
 
 import pytest
 import torch
 
 import sdgas_ultra
 from sdgas_ultra import _upstream
-from sdgas_ultra._upstream import patches
+from sdgas_ultra._upstream import distill, guard, patches
 from sdgas_ultra.base.errors import ModelYAMLError, UnknownKeyError
 from sdgas_ultra.base.paths import CFG_DIR
 from sdgas_ultra.defaults import PLUGIN_CFG
@@ -206,6 +208,15 @@ def test_row_by_row_build_matches_ultralytics_channel_rules():
         assert (a.i, a.f, a.type, a.np) == (b.i, b.f, b.type, b.np)
 
 
+@pytest.mark.parametrize("yaml", ["yolov8.yaml", "yolo11.yaml", "sdgasnet.yaml"])
+def test_plugin_scale_rule_matches_parse_model_at_each_scale_of(yaml):
+    """scale.Scale against channels and repeats of stock rows that ultralytics' parser builds at each scale."""
+    from ultralytics.nn import tasks
+
+    scales = tasks.yaml_model_load(CFG_DIR / "models" / yaml if yaml.startswith("sdgas") else yaml)["scales"]
+    assert len(scales) >= 3 and guard.parse_model_scaling_rule(tuple(scales.values())) is None
+
+
 def test_stock_row_build_uses_upstream_index_and_batchnorm_rules():
     from ultralytics.nn import tasks
 
@@ -311,3 +322,98 @@ def test_strip_optimizer_keeps_plugin_keys_of_plugin_runs_only(tmp_path, plugin_
     kept = torch.load(tmp_path / "last.pt", weights_only=False)["train_args"]
     assert kept["epochs"] == 3 and "not_a_key" not in kept and kept["imgsz"] == 640  # upstream's stripping
     assert {k: kept[k] for k in PLUGIN_CFG if k in kept} == ({"sd_dfl": 0.5} if plugin_run else {})
+
+
+# --- distillation adapters (sdgas_ultra/_upstream/distill.py) -------------------------------------------------------
+def yolov8n(**changes):
+    """A 2-class yolov8n DetectionModel with the default training config, which its criterion reads."""
+    from ultralytics.cfg import get_cfg
+    from ultralytics.nn.tasks import DetectionModel, yaml_model_load
+
+    model = DetectionModel({**yaml_model_load("yolov8n.yaml"), **changes}, nc=2, verbose=False)
+    model.args = get_cfg()
+    return model
+
+
+def labelled_images():
+    """Two 64x64 images with three labelled boxes (normalised xywh), as a training batch."""
+    boxes = [[0.5, 0.5, 0.4, 0.4], [0.3, 0.3, 0.2, 0.3], [0.7, 0.6, 0.3, 0.2]]
+    return {
+        "img": torch.rand(2, 3, 64, 64),
+        "batch_idx": torch.tensor([0.0, 1.0, 1.0]),
+        "cls": torch.tensor([[0.0], [1.0], [0.0]]),
+        "bboxes": torch.tensor(boxes),
+    }
+
+
+def test_split_detect_output_reads_detects_train_eval_and_end2end_outputs():
+    model, x = yolov8n(), torch.rand(2, 3, 64, 64)
+    cls, box = distill.split_detect_output(model.train()(x))
+    assert cls.shape == (2, 84, 2) and box.shape == (2, 84, 64)  # 8x8 + 4x4 + 2x2 anchors; 4 sides x 16 bins
+    e_cls, e_box = distill.split_detect_output(model.eval()(x))
+    assert e_cls.shape == cls.shape and e_box.shape == box.shape
+    raw = yolov8n(end2end=True).train()(x)
+    assert raw.keys() == {"one2many", "one2one"}
+    o_cls, o_box = distill.split_detect_output(raw)
+    assert torch.equal(o_cls, raw["one2many"]["scores"].transpose(1, 2)) and o_box.shape == box.shape
+
+
+def test_detect_head_is_the_models_detect_layer():
+    model = yolov8n()
+    assert distill.detect_head(model) is model.model[-1] and distill.detect_head(model).reg_max == 16
+    with pytest.raises(TypeError, match="no Detect head"):
+        distill.detect_head(SimpleNamespace(model=[torch.nn.Identity()]))
+
+
+def test_loss_with_foreground_gives_what_v8DetectionLoss_gives_plus_the_mask():
+    """The adapter re-runs v8DetectionLoss.loss from its parts: if upstream's loss changes, the totals differ here."""
+    model, batch = yolov8n().train(), labelled_images()
+    preds, criterion = model(batch["img"]), model.init_criterion()
+    loss, items, fg = distill.loss_with_foreground(criterion, preds, batch)
+    ref_loss, ref_items = criterion(preds, batch)
+    assert torch.allclose(loss, ref_loss) and items.keys() == ref_items.keys()
+    assert fg.shape == (2, 84) and fg.dtype == torch.bool and fg.any()
+    assert distill.loss_with_foreground(lambda p, b: (ref_loss, ref_items), preds, batch)[2] is None  # other criteria
+
+
+def test_install_criterion_installs_what_model_loss_calls():
+    model, calls = yolov8n().train(), []
+
+    def wrap(base):
+        return lambda preds, batch: calls.append(1) or base(preds, batch)
+
+    installed = distill.install_criterion(model, wrap)
+    model.loss(labelled_images())
+    assert model.criterion is installed and calls == [1]
+
+
+def test_hide_distill_model_hides_it_and_restores_it_after_an_error():
+    trainer = SimpleNamespace(args=SimpleNamespace(distill_model="t.pt"))
+    with pytest.raises(RuntimeError), distill.hide_distill_model(trainer):
+        assert trainer.args.distill_model is None
+        raise RuntimeError
+    assert trainer.args.distill_model == "t.pt"
+
+
+def test_unwrap_student_unwraps_the_builtin_distillation_wrapper():
+    from ultralytics.cfg import get_cfg
+    from ultralytics.nn.distill_model import DistillationModel
+
+    student = yolov8n()
+    student.args = get_cfg(overrides={"imgsz": 64})
+    wrapped = DistillationModel(teacher_model=yolov8n(), student_model=student)
+    assert distill.unwrap_student(wrapped) is student and distill.unwrap_student(student) is student
+
+
+def test_progress_header_is_the_stock_trainers_with_sd_columns_shortened(tiny_data, tmp_path):
+    """Pinned to upstream's format (11-wide right-aligned columns): a change of it upstream fails here."""
+    from ultralytics.models.yolo.detect import DetectionTrainer
+
+    args = dict(data=str(tiny_data), model="yolov8n.yaml", imgsz=64, device="cpu", project=str(tmp_path))
+    stock = DetectionTrainer(overrides=args)
+    stock.loss_names = names = ("box_loss", "cls_loss", "dfl_loss")
+    columns = ("Epoch", "GPU_mem", *names, "Instances", "Size")
+    pinned = "\n" + "".join(f"{c:>{distill.COLUMN}}" for c in columns)
+    assert stock.progress_string() == distill.progress_header(names) == pinned
+    sd = distill.progress_header((*names, "sd_cls_loss", "sd_dfl_loss")).split()
+    assert sd == ["Epoch", "GPU_mem", *names, "sd_cls", "sd_dfl", "Instances", "Size"]

@@ -5,44 +5,23 @@
   objects must do), checked before any patch;
 - patches.py: each patch, registered in PATCHES, and activate() (all or none, once per process);
 - parser.py: row checks and the row-by-row builder behind the parse_model patch;
-- distill.py: adapters that sdgas_ultra.distill uses to read and drive upstream's detector, loss and trainer;
+- distill.py: adapters that sdgas_ultra.distill uses to read and drive upstream's detector, loss and trainer
+  (imported from the module itself: `from .._upstream.distill import ...`);
+- scale.py: parse_model's width/depth rule, which the plugin layers' `parse` applies to their own rows;
 - config.py: the plugin's training keys in ultralytics' config, and the checks a training run's keys get.
 
 The plugin's error types and paths are its own, in sdgas_ultra/base/. Nothing here imports the rest of sdgas_ultra
 except base/, nn/ (the layers) and defaults.py: the dependency is one-way.
 """
 
-from .distill import (
-    BaseModel_criterion,
-    BaseTrainer_setup_train,
-    Detect_forward_head,
-    Detect_head,
-    DistillationModel_student_model,
-    v8DetectionLoss_get_assigned_targets_and_loss,
-)
 from .guard import BEHAVIOURS, INTERNALS, SUPPORTED, check_internals, check_version
-from .parser import build_stock_row, check_rows, is_sdgasnet, parse_with_plugins
-from .patches import (
-    PATCHES,
-    YOLO_init,
-    YOLO_train,
-    activate,
-    check_dict_alignment,
-    check_file,
-    entrypoint,
-    parse_model,
-    torch_safe_load,
-    yaml_model_load,
-)
+from .parser import build_stock_row, is_sdgasnet, parse_with_plugins
+from .patches import PATCHES, activate
 
-__all__ = (  # also _build_stock_row, _parse_with_plugins: the names before the split
-    "BaseModel_criterion", "BaseTrainer_setup_train", "Detect_forward_head", "Detect_head",
-    "DistillationModel_student_model", "v8DetectionLoss_get_assigned_targets_and_loss", "check_train_args",
-    "BEHAVIOURS", "INTERNALS", "SUPPORTED", "check_internals", "check_version", "build_stock_row", "check_rows",
-    "is_sdgasnet", "parse_with_plugins", "PATCHES", "YOLO_init", "YOLO_train", "activate", "check_dict_alignment",
-    "check_file", "entrypoint", "parse_model", "torch_safe_load", "yaml_model_load", "DEFAULT_CFG",
+__all__ = (
+    "BEHAVIOURS", "INTERNALS", "SUPPORTED", "check_internals", "check_version", "build_stock_row", "is_sdgasnet",
+    "parse_with_plugins", "PATCHES", "activate", "DEFAULT_CFG", "check_train_args",
 )
-_build_stock_row, _parse_with_plugins = build_stock_row, parse_with_plugins  # names before the split
 
 
 def __getattr__(name):

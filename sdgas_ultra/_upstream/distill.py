@@ -1,12 +1,16 @@
 # sdgas-ultra, AGPL-3.0
-"""Distillation adapters: what sdgas_ultra.distill reads or drives inside ultralytics, each named after it.
+"""Distillation adapters: what sdgas_ultra.distill reads or drives inside ultralytics, each named for what it does.
 
-guard.INTERNALS lists the upstream objects and guard.BEHAVIOURS the behaviours they rely on; tests/test_distill_train.py
-covers each adapter.
+Each section names the upstream object it touches. guard.INTERNALS lists those objects and guard.BEHAVIOURS the
+behaviours they rely on; tests/test_upstream.py covers each adapter against the installed ultralytics.
 """
 
+from contextlib import contextmanager
+from types import SimpleNamespace
+
+
 # --- ultralytics.nn.modules.head.Detect.forward_head (its raw output) -----------------------------------------------
-def Detect_forward_head(preds):
+def split_detect_output(preds):
     """Class logits (B, A, nc) and DFL logits (B, A, 4 * reg_max) from a detector's raw output.
 
     Takes Detect's training output {'boxes': (B, 4*reg_max, A), 'scores': (B, nc, A), 'feats': [...]}, its eval
@@ -20,7 +24,7 @@ def Detect_forward_head(preds):
 
 
 # --- ultralytics.nn.tasks.DetectionModel.model[-1] (the Detect head) ------------------------------------------------
-def Detect_head(model):
+def detect_head(model):
     """The Detect head (last layer) of a detection model: it holds nc, reg_max and stride."""
     from ultralytics.nn.modules.head import Detect
 
@@ -30,8 +34,8 @@ def Detect_head(model):
     return head
 
 
-# --- ultralytics.utils.loss.v8DetectionLoss.get_assigned_targets_and_loss -------------------------------------------
-def v8DetectionLoss_get_assigned_targets_and_loss(criterion, preds, batch):
+# --- ultralytics.utils.loss.v8DetectionLoss.loss (parse_output, then get_assigned_targets_and_loss) ------------------
+def loss_with_foreground(criterion, preds, batch):
     """Run a detection criterion and also return the positives its assigner chose, from one assignment.
 
     Returns (loss * batch size, loss items, foreground mask (B, A) bool), exactly what criterion(preds, batch)
@@ -48,7 +52,7 @@ def v8DetectionLoss_get_assigned_targets_and_loss(criterion, preds, batch):
 
 
 # --- ultralytics.nn.tasks.BaseModel.loss (its `criterion`) ----------------------------------------------------------
-def BaseModel_criterion(model, wrap):
+def install_criterion(model, wrap):
     """Make model.loss() use wrap(model's default criterion); returns the installed criterion.
 
     BaseModel.loss builds `model.criterion` lazily and calls it as criterion(preds, batch) -> (loss, items).
@@ -58,23 +62,32 @@ def BaseModel_criterion(model, wrap):
 
 
 # --- ultralytics.engine.trainer.BaseTrainer._setup_train (its built-in `distill_model` branch) -----------------------
-class BaseTrainer_setup_train:
-    """Context manager: hide args.distill_model from BaseTrainer._setup_train so it does not wrap the student in
-    ultralytics' feature-distillation model (and does not disable `compile`); restored on exit, also on error."""
-
-    def __init__(self, trainer):
-        self.args = trainer.args
-
-    def __enter__(self):
-        self.value, self.args.distill_model = self.args.distill_model, None
-        return self
-
-    def __exit__(self, *exc):
-        self.args.distill_model = self.value
-        return False
+@contextmanager
+def hide_distill_model(trainer):
+    """Hide trainer.args.distill_model from BaseTrainer._setup_train so it does not wrap the student in ultralytics'
+    feature-distillation model (and does not disable `compile`); restored on exit, also on error."""
+    args = trainer.args
+    value, args.distill_model = args.distill_model, None
+    try:
+        yield
+    finally:
+        args.distill_model = value
 
 
 # --- ultralytics.nn.distill_model.DistillationModel.student_model --------------------------------------------------
-def DistillationModel_student_model(model):
+def unwrap_student(model):
     """The student inside ultralytics' feature-distillation wrapper, or model itself when it is not wrapped."""
     return getattr(model, "student_model", model)
+
+
+# --- ultralytics.models.yolo.detect.DetectionTrainer.progress_string (the header over the progress bar) -------------
+COLUMN = 11  # width of each column of the stock header
+
+
+def progress_header(loss_names):
+    """The stock detection trainer's progress header over `loss_names`; a name that would fill its whole column (so
+    touch the previous one) drops its '_loss' suffix: 'sd_cls_loss' shows as 'sd_cls'."""
+    from ultralytics.models.yolo.detect import DetectionTrainer
+
+    names = [n.removesuffix("_loss") if len(n) >= COLUMN else n for n in loss_names]
+    return DetectionTrainer.progress_string(SimpleNamespace(loss_names=names))

@@ -33,6 +33,7 @@ INTERNALS = (
     ("ultralytics.models.yolo.model:YOLO.train", ("self", "trainer")),
     # distillation adapters (distill.py) and the trainer
     ("ultralytics.nn.modules.head:Detect", type),
+    ("ultralytics.utils.loss:v8DetectionLoss.loss", ("self", "preds", "batch")),
     ("ultralytics.utils.loss:v8DetectionLoss.parse_output", ("self", "preds")),
     ("ultralytics.utils.loss:v8DetectionLoss.get_assigned_targets_and_loss", ("self", "preds", "batch")),
     ("ultralytics.nn.tasks:BaseModel.init_criterion", ("self",)),
@@ -40,6 +41,7 @@ INTERNALS = (
     ("ultralytics.engine.trainer:BaseTrainer.label_loss_items", ("self", "loss_items", "prefix")),
     ("ultralytics.utils.torch_utils:ModelEMA.__init__", ("self", "model")),
     ("ultralytics.nn.distill_model:DistillationModel", type),
+    ("ultralytics.models.yolo.detect:DetectionTrainer.progress_string", ("self",)),
     # config.check_checkpoint: a missing teacher is left to upstream's download only if it is a release asset, online
     ("ultralytics.utils:ONLINE", object),
     ("ultralytics.utils.downloads:GITHUB_ASSETS_NAMES", object),
@@ -115,23 +117,60 @@ def parse_model_index_rule():
 
 
 def parse_model_legacy_rule():
-    """parser.build_stock_row: a C3k2 row before a Detect row makes ultralytics build Detect's YOLO11-style
-    classification branch (a DWConv first), which is how `legacy: false` in a model YAML is honoured."""
+    """parser.LEGACY_OFF: each module listed there, as a row before a Detect row, makes ultralytics build Detect's
+    YOLO11-style classification branch (with DWConvs), and C2f does not; this is how `legacy: false` in a model
+    YAML is honoured."""
     from ultralytics.nn import tasks
     from ultralytics.nn.modules import DWConv
 
+    from .parser import LEGACY_OFF
+
     parse = getattr(tasks.parse_model, "sdgas_original", tasks.parse_model)
-    rows = [[-1, 1, "Index", [16, 0]], [-1, 1, "C3k2", [8, False]], [[0], 1, "Detect", [2]]]
-    try:
-        head = parse({"backbone": rows, "head": [], "nc": 2}, ch=3, verbose=False)[0][2]
-        light = isinstance(head.cv3[0][0][0], DWConv)
-    except Exception as e:
-        return f"ultralytics.nn.tasks.parse_model: cannot parse a C3k2 + Detect probe ({type(e).__name__}: {e})"
-    return None if light else "ultralytics.nn.tasks.parse_model: a C3k2 row no longer gives Detect the light branch"
+    for m in (*LEGACY_OFF, "C2f"):
+        rows = [[-1, 1, "Index", [16, 0]], [-1, 1, m, [64, False]], [[0], 1, "Detect", [2]]]  # A2C2f needs 64+
+        try:
+            head = parse({"backbone": rows, "head": [], "nc": 2}, ch=3, verbose=False)[0][2]
+        except Exception as e:
+            return f"ultralytics.nn.tasks.parse_model: cannot parse a {m} + Detect probe ({type(e).__name__}: {e})"
+        if any(isinstance(x, DWConv) for x in head.cv3.modules()) != (m in LEGACY_OFF):
+            change = "no longer gives" if m in LEGACY_OFF else "now gives"
+            return f"ultralytics.nn.tasks.parse_model: a {m} row {change} Detect the light branch (parser.LEGACY_OFF)"
+    return None
+
+
+SCALE_PROBES = ((0.33, 0.25, 1024), (0.67, 0.75, 768), (1.0, 1.25, 512), (0.5, 0.5, 64))  # depth, width, max_channels
+
+
+def parse_model_scaling_rule(scales=SCALE_PROBES):
+    """scale.Scale (how plugin rows scale): at each (depth, width, max_channels) of `scales`, Conv rows get Scale.ch
+    channels and C2f rows Scale.n repeats from ultralytics' parser. Checked by parsing one probe model per scale."""
+    from ultralytics.nn import tasks
+
+    from .scale import Scale
+
+    parse = getattr(tasks.parse_model, "sdgas_original", tasks.parse_model)
+    widths, repeats = (8, 20, 100, 256, 1000), (1, 2, 3, 6, 9)
+    rows = [[-1, 1, "Index", [16, 0]]]
+    rows += [r for c in widths for r in ([0, 1, "Conv", [c, 1]], [-1, 1, "nn.BatchNorm2d", []])]
+    rows += [[0, n, "C2f", [8]] for n in repeats]
+    for scale in scales:
+        d = {"backbone": [list(r) for r in rows], "head": [], "nc": 1, "scales": {"p": list(scale)}, "scale": "p"}
+        try:
+            seq = parse(d, ch=3, verbose=False)[0]
+        except Exception as e:
+            return f"ultralytics.nn.tasks.parse_model: cannot parse the scaling probe ({type(e).__name__}: {e})"
+        theirs = [seq[2 + 2 * i].num_features for i in range(len(widths))], [len(m.m) for m in seq[-len(repeats) :]]
+        ours = [Scale(*scale).ch(c) for c in widths], [Scale(*scale).n(n) for n in repeats]
+        if theirs != ours:
+            return (
+                f"ultralytics.nn.tasks.parse_model: at depth, width, max_channels {scale} channels of {widths} and "
+                f"repeats of {repeats} are {theirs}, scale.Scale gives {ours}"
+            )
+    return None
 
 
 def setup_train_reads_distill_model():
-    """distill.BaseTrainer_setup_train: BaseTrainer._setup_train wraps the student when args.distill_model is set,
+    """distill.hide_distill_model: BaseTrainer._setup_train wraps the student when args.distill_model is set,
     which is the branch the plugin hides; checked in its source."""
     import inspect
 
@@ -180,6 +219,7 @@ def ema_deep_copies_the_model():
 BEHAVIOURS = (
     parse_model_index_rule,
     parse_model_legacy_rule,
+    parse_model_scaling_rule,
     setup_train_reads_distill_model,
     loss_keys_become_train_columns,
     ema_deep_copies_the_model,

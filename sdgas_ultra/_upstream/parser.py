@@ -9,6 +9,7 @@ rules stay upstream's. YAMLs of stock layers only go to ultralytics' parser unto
 import logging
 
 from ..base.errors import ModelYAMLError, closest
+from .scale import Scale
 
 # modules after which ultralytics' parse_model builds heads with the YOLO11-style classification branch (legacy=False)
 LEGACY_OFF = ("C3k2", "A2C2f", "C2fCIB")
@@ -98,8 +99,6 @@ def parse_with_plugins(d, ch, verbose, rows, plugin_layers, original):
     """
     import torch
     from ultralytics.utils import LOGGER
-
-    from ..nn import Scale
 
     scales, scale = d.get("scales"), d.get("scale")
     if scales:

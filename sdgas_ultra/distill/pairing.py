@@ -6,7 +6,7 @@ list (names and count), the DFL bins per side (reg_max), the strides (same ancho
 and architecture may differ: sdgasnet-s may teach sdgasnet-n, yolov8 may teach sdgasnet and the other way round.
 """
 
-from .._upstream import Detect_head
+from .._upstream.distill import detect_head
 
 
 class PairingError(ValueError):
@@ -18,7 +18,7 @@ def head_signature(model, names=None, channels=None):
 
     names/channels default to the model's own (a student about to train takes them from its dataset instead).
     """
-    head = Detect_head(model)
+    head = detect_head(model)
     yaml = getattr(model, "yaml", None) or {}
     return {
         "names": dict(names if names is not None else getattr(model, "names", None) or {}),

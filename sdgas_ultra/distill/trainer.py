@@ -20,14 +20,15 @@ from ultralytics.utils import LOGGER, colorstr
 from ultralytics.utils.torch_utils import unwrap_model
 
 from .. import activate
-from .._upstream import (
-    DEFAULT_CFG,
-    BaseModel_criterion,
-    BaseTrainer_setup_train,
-    Detect_forward_head,
-    Detect_head,
-    DistillationModel_student_model,
-    v8DetectionLoss_get_assigned_targets_and_loss,
+from .._upstream import DEFAULT_CFG
+from .._upstream.distill import (
+    detect_head,
+    hide_distill_model,
+    install_criterion,
+    loss_with_foreground,
+    progress_header,
+    split_detect_output,
+    unwrap_student,
 )
 from ..defaults import MODE_DEFAULTS
 from .kl import EnhancedKL
@@ -85,12 +86,12 @@ class SelfDistillCriterion:
         self.progress = 0.0
 
     def __call__(self, preds, batch):
-        loss, items, fg = v8DetectionLoss_get_assigned_targets_and_loss(self.base, preds, batch)
-        s_cls, s_box = Detect_forward_head(preds)
+        loss, items, fg = loss_with_foreground(self.base, preds, batch)
+        s_cls, s_box = split_detect_output(preds)
         img = batch["img"]
         # the trainer runs the loss inside autocast (fp16 on CUDA); the teacher's logits are read in fp32
         with torch.no_grad(), torch.autocast(img.device.type, enabled=False):
-            t_cls, t_box = Detect_forward_head(self.teacher(img.float()))
+            t_cls, t_box = split_detect_output(self.teacher(img.float()))
         sd = self.kl(s_cls, t_cls, s_box, t_box, fg=fg, progress=self.progress)
         items = {**items, **dict(zip(LOSS_NAMES, sd.detach()))}
         return torch.cat((loss, sd.to(loss.dtype) * batch["img"].shape[0])), items
@@ -146,7 +147,7 @@ class SDGASTrainer(DetectionTrainer):
         ckpt = super().setup_model()
         source = self.sd_source or self.args.distill_model  # _setup_train hides args.distill_model in KL mode
         if source:
-            teacher, student = load_teacher(source), DistillationModel_student_model(self.model)
+            teacher, student = load_teacher(source), unwrap_student(self.model)
             check_pairing(
                 teacher,
                 student,
@@ -156,7 +157,7 @@ class SDGASTrainer(DetectionTrainer):
             )
             self.teacher = teacher if self.uses_kl else None  # the stock path loads its own copy
             if self.uses_kl:
-                self.sd_loss = distill_loss_from_args(self.args, Detect_head(student).reg_max)
+                self.sd_loss = distill_loss_from_args(self.args, detect_head(student).reg_max)
         return ckpt
 
     def label_loss_items(self, loss_items=None, prefix="train"):
@@ -170,20 +171,19 @@ class SDGASTrainer(DetectionTrainer):
         return {k: v for k, v in labels.items() if k not in sd_keys}
 
     def progress_string(self):
-        """Stock header; 'sd_cls_loss' fills a whole 11-wide column, so the sd_ terms show as 'sd_cls', 'sd_dfl'."""
-        names = [n[: -len("_loss")] if n in LOSS_NAMES else n for n in self.loss_names]
-        return ("\n" + "%11s" * (4 + len(names))) % ("Epoch", "GPU_mem", *names, "Instances", "Size")
+        """Stock header over this run's loss columns; the sd_ terms show as 'sd_cls', 'sd_dfl'."""
+        return progress_header(self.loss_names)
 
     def _setup_train(self):
         """Stock setup (model, AMP, EMA, optimizer, data, resume), then the distillation criterion on the student."""
         if not self.uses_kl:
             return super()._setup_train()
         self.sd_source = self.args.distill_model  # stays in self.args too: checkpoints keep it for resume
-        with BaseTrainer_setup_train(self):
+        with hide_distill_model(self):
             super()._setup_train()
         self.teacher = self.teacher.to(self.device)
         kl = self.sd_loss
-        self.sd_criterion = BaseModel_criterion(
+        self.sd_criterion = install_criterion(
             unwrap_model(self.model), lambda base: SelfDistillCriterion(base, self.teacher, kl)
         )
         a = self.args

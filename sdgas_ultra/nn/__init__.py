@@ -5,6 +5,6 @@ from .cs import CS
 from .figa import FIGA, Allocate
 from .fgpem import FGPEM
 from .mfa import MFA
-from .registry import LAYERS, Scale, register
+from .registry import LAYERS, register
 
-__all__ = ("CS", "FIGA", "Allocate", "FGPEM", "MFA", "LAYERS", "Scale", "register")
+__all__ = ("CS", "FIGA", "Allocate", "FGPEM", "MFA", "LAYERS", "register")
