@@ -16,7 +16,7 @@ import numpy as np
 
 from sdgas_ultra import SDGASModel
 from sdgas_ultra.data.synthetic import sample
-from sdgas_ultra.data.tiling import predict_tiled
+from sdgas_ultra.tiled import predict_tiled
 
 parser = argparse.ArgumentParser(description="tiled prediction on a large image")
 parser.add_argument("weights", help="trained .pt, e.g. sdgas-demo/train/weights/best.pt")

@@ -14,8 +14,8 @@ COMMANDS = {
     "synth": ("sdgas_ultra.data.synthetic", "add_parser"),
     "convert-voc": ("sdgas_ultra.data.voc", "add_parser"),
     "stats": ("sdgas_ultra.data.stats", "add_parser"),
-    "tile": ("sdgas_ultra.data.tiling", "add_tile_parser"),
-    "predict-tiled": ("sdgas_ultra.data.tiling", "add_predict_parser"),
+    "tile": ("sdgas_ultra.data.tiling", "add_parser"),
+    "predict-tiled": ("sdgas_ultra.tiled", "add_parser"),
     "explain": ("sdgas_ultra.explain", "add_parser"),
 }
 

@@ -13,8 +13,9 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from sdgas_ultra import tiled  # noqa: E402
 from sdgas_ultra.data import tiling  # noqa: E402
-from sdgas_ultra.data.stats import read_labels  # noqa: E402
+from sdgas_ultra.data.stats import list_sources, read_labels  # noqa: E402
 
 SIZE, OVERLAP = 256, 0.25  # overlap band: 64 px
 
@@ -139,7 +140,7 @@ def test_tiled_prediction_recovers_boxes_placed_across_tile_borders():
         (1, 600, 500, 640, 560),
         (2, 860, 10, 899, 60),
     ]
-    boxes, scores, classes = tiling.predict_image_tiled(paint(objects), fake_detector, SIZE, OVERLAP)
+    boxes, scores, classes = tiled.predict_image_tiled(paint(objects), fake_detector, SIZE, OVERLAP)
     got = sorted(zip(classes.tolist(), *np.round(boxes).astype(int).T.tolist()))
     assert got == sorted(objects)
     assert np.allclose(scores, 0.9)
@@ -147,7 +148,7 @@ def test_tiled_prediction_recovers_boxes_placed_across_tile_borders():
 
 def test_cut_detections_are_dropped_when_a_whole_one_of_their_class_covers_them():
     boxes = [[0, 0, 50, 50], [0, 0, 30, 50], [20, 0, 50, 50], [0, 0, 30, 50]]
-    keep = tiling.merge_detections(boxes, [0.5, 0.9, 0.9, 0.8], [0, 0, 0, 1], [False, True, True, True])
+    keep = tiled.merge_detections(boxes, [0.5, 0.9, 0.9, 0.8], [0, 0, 0, 1], [False, True, True, True])
     assert sorted(keep.tolist()) == [0, 3]  # the class-1 piece is no part of the class-0 object
 
 
@@ -155,7 +156,7 @@ def test_predict_tiled_runs_an_untrained_yolo_through_the_cli(tmp_path, capsys):
     img = np.random.default_rng(0).integers(0, 255, (200, 300, 3), dtype=np.uint8)
     cv2.imwrite(str(tmp_path / "board.jpg"), img)
     parser = argparse.ArgumentParser()
-    tiling.add_predict_parser(parser.add_subparsers(dest="command"))
+    tiled.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["predict-tiled", "yolov8n.yaml", str(tmp_path / "board.jpg"), "--size", "160",
                               "--overlap", "0.2", "--conf", "0.001", "--project", str(tmp_path / "runs"),
                               "--save-img"])
@@ -170,7 +171,7 @@ def test_predict_tiled_runs_an_untrained_yolo_through_the_cli(tmp_path, capsys):
 
 def test_tile_cli_reports_a_missing_yaml_on_stderr_and_writes_nothing(tmp_path, capsys):
     parser = argparse.ArgumentParser()
-    tiling.add_tile_parser(parser.add_subparsers(dest="command"))
+    tiling.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["tile", str(tmp_path / "nope.yaml"), str(tmp_path / "tiles")])
     assert args.func(args) == 1
     out, err = capsys.readouterr()
@@ -192,7 +193,7 @@ def test_tiling_into_a_non_empty_folder_is_refused_unless_overwrite(tmp_path):
 
 def test_predict_tiled_cli_reports_a_source_without_images_on_stderr(tmp_path, capsys):
     parser = argparse.ArgumentParser()
-    tiling.add_predict_parser(parser.add_subparsers(dest="command"))
+    tiled.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["predict-tiled", "yolov8n.yaml", str(tmp_path / "*.jpg")])  # an absolute glob
     assert args.func(args) == 1
     out, err = capsys.readouterr()
@@ -202,9 +203,9 @@ def test_predict_tiled_cli_reports_a_source_without_images_on_stderr(tmp_path, c
 def test_sources_are_a_file_a_folder_or_an_absolute_glob(tmp_path):
     for name in ("b.png", "a.jpg", "notes.txt"):
         (tmp_path / name).write_bytes(b"")
-    assert tiling.list_sources(tmp_path) == [tmp_path / "a.jpg", tmp_path / "b.png"]
-    assert tiling.list_sources(tmp_path / "*.png") == [tmp_path / "b.png"]
-    assert tiling.list_sources(tmp_path / "a.jpg") == [tmp_path / "a.jpg"]
+    assert list_sources(tmp_path) == [tmp_path / "a.jpg", tmp_path / "b.png"]
+    assert list_sources(tmp_path / "*.png") == [tmp_path / "b.png"]
+    assert list_sources(tmp_path / "a.jpg") == [tmp_path / "a.jpg"]
 
 
 def test_tiling_keeps_the_data_yaml_keys_it_does_not_rewrite(tmp_path):

@@ -6,12 +6,13 @@ Reported per class: images and instances (per split too), box sizes in three buc
 thresholds scaled to a 640-px image: < 0.25 %, < 2.25 %, larger), and the median aspect ratio (width / height);
 for the whole dataset, boxes per image and an aspect-ratio histogram.
 
-Also home of the small YOLO-dataset readers (`load_dataset`, `read_labels`) that `sdgas tile` reuses.
+Also home of the small readers that other commands reuse: `load_dataset` and `read_labels` (`sdgas tile`),
+`list_sources` (`sdgas predict-tiled`, `sdgas explain`).
 """
 
 from __future__ import annotations
 
-import argparse
+import glob
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +21,7 @@ import numpy as np
 
 from ..base.paths import plugin_file
 from .atomic import atomic_file
+from .commands import add_command
 from .errors import command
 from .voc import IMG_SUFFIXES, image_size
 
@@ -54,6 +56,18 @@ def _list_images(entry, root):
     if p.is_file():
         return [p]
     raise FileNotFoundError(f"'{entry}' (resolved to {p}) is not a folder, image list or image")
+
+
+def list_sources(source):
+    """Image files named by SOURCE: a file, a folder (its images, sorted) or a glob pattern."""
+    p = Path(source)
+    if p.is_file():
+        return [p]
+    files = sorted(p.iterdir()) if p.is_dir() else sorted(map(Path, glob.glob(str(source))))
+    files = [f for f in files if f.suffix.lower() in IMG_SUFFIXES]
+    if not files:
+        raise FileNotFoundError(f"no images found at '{source}'")
+    return files
 
 
 def load_dataset(data):
@@ -230,6 +244,15 @@ def plot_stats(st, file):
     fig.savefig(file, dpi=100)
 
 
+def add_parser(sub):
+    """Register `sdgas stats DATA.yaml [--out DIR]`."""
+    p = add_command(sub, "stats", _run, __doc__,
+                    "per-class counts, box sizes and aspect ratios of a dataset (table + PNG)")
+    p.add_argument("data", help="dataset YAML: a path, or a name shipped with the plugin (neu.yaml)")
+    p.add_argument("--out", help="output folder (default: runs/stats/<name>, incremented)")
+    return p
+
+
 @command("sdgas stats")
 def _run(args):
     from ultralytics.utils.files import increment_path
@@ -245,14 +268,3 @@ def _run(args):
     print(table)
     print(f"saved {out / 'stats.txt'} and {out / 'stats.png'}")
     return 0
-
-
-def add_parser(sub):
-    """Register `sdgas stats DATA.yaml [--out DIR]`."""
-    p = sub.add_parser("stats", help="per-class counts, box sizes and aspect ratios of a dataset (table + PNG)",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                       description=__doc__.split("\n\n")[0])
-    p.add_argument("data", help="dataset YAML: a path, or a name shipped with the plugin (neu.yaml)")
-    p.add_argument("--out", help="output folder (default: runs/stats/<name>, incremented)")
-    p.set_defaults(func=_run)
-    return p

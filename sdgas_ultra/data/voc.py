@@ -15,7 +15,6 @@ built in a hidden sibling folder and renamed into place at the end, so a failed 
 
 from __future__ import annotations
 
-import argparse
 import math
 import os
 import random
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from .atomic import atomic_dir
+from .commands import add_command
 from .errors import command
 
 IMG_SUFFIXES = {".bmp", ".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp"}
@@ -244,12 +244,29 @@ def convert_voc(src, out, names=None, val=0.2, seed=0, val_stems=None, folder_sp
         rename (callable | None): maps an XML class name to a canonical one (e.g. 'Missing_hole' -> 'missing_hole').
         exclude (tuple[str]): folder names skipped while searching src.
     """
-    from ultralytics.utils.ops import xyxy2xywhn
-
     src, out = Path(src).resolve(), Path(out).resolve()
     if not src.is_dir():
         raise FileNotFoundError(f"VOC source folder {src} does not exist")
     report = ConversionReport()
+    read = _read_all(src, rename, exclude, report)
+    report.names = list(names) if names else sorted({n for *_, boxes in read.values() for n, _ in boxes})
+    index = {n: i for i, n in enumerate(report.names)}
+    splits, unsplit = _assign_splits(read, src, val, seed, val_stems, folder_splits)
+    with atomic_dir(out, replace=overwrite) as tmp:
+        for stem in sorted(read):
+            _write_pair(tmp, stem, splits[stem], read[stem], index, report)
+        write_data_yaml(tmp, report.names, set(report.images), f"converted by `sdgas convert-voc` from {src}")
+        (tmp / "convert_report.txt").write_text(report.summary(limit=10**9) + "\n")
+    if verbose:
+        print(report.summary())
+        print(f"dataset written to {out} (full report: {out / 'convert_report.txt'})")
+    if not report.images["val"]:
+        print(f"WARNING: {_no_val_hint(unsplit, val)}", file=sys.stderr)
+    return report
+
+
+def _read_all(src, rename, exclude, report):
+    """stem -> (image, xml, width, height, boxes) for each usable pair under src; ValueError if there is none."""
     read = {}
     for stem, (image, xml) in find_pairs(src, report, exclude).items():
         item = _read_pair(image, xml, rename, report)
@@ -257,10 +274,12 @@ def convert_voc(src, out, names=None, val=0.2, seed=0, val_stems=None, folder_sp
             read[stem] = (image, xml, *item)
     if not read:
         raise ValueError(f"no usable image + VOC XML pair found under {src}\n{report.summary()}")
-    found = sorted({n for *_, boxes in read.values() for n, _ in boxes})
-    report.names = list(names) if names else found
-    index = {n: i for i, n in enumerate(report.names)}
+    return read
 
+
+def _assign_splits(read, src, val, seed, val_stems, folder_splits):
+    """Return (stem -> split, unsplit): split by `val_stems`, else by folder names; the rest (unsplit: stem -> class
+    key) by a seeded `val` split, stratified by class."""
     splits = {}
     for stem, (image, xml, *_) in read.items():
         if val_stems is not None:
@@ -270,31 +289,31 @@ def convert_voc(src, out, names=None, val=0.2, seed=0, val_stems=None, folder_sp
     unsplit = {s: main_class([n for n, _ in read[s][4]]) for s in read if not splits.get(s)}
     chosen = stratified_split(unsplit, val, seed)
     splits.update({s: "val" if s in chosen else "train" for s in unsplit})
+    return splits, unsplit
 
-    with atomic_dir(out, replace=overwrite) as tmp:
-        for stem in sorted(read):
-            image, xml, w, h, boxes = read[stem]
-            for name, _ in boxes:
-                if name not in index:
-                    report.add(UNKNOWN, xml, f"'{name}' is not one of {report.names}")
-            known = [(index[name], box) for name, box in boxes if name in index]
-            report.boxes.update(report.names[c] for c, _ in known)
-            xywhn = xyxy2xywhn(np.array([box for _, box in known]).reshape(-1, 4), w, h)
-            rows = [f"{c} " + " ".join(f"{v:.6f}" for v in r) for (c, _), r in zip(known, xywhn.tolist())]
-            split = splits[stem]
-            for kind in ("images", "labels"):
-                (tmp / kind / split).mkdir(parents=True, exist_ok=True)
-            _place(image, tmp / "images" / split / image.name)
-            (tmp / "labels" / split / f"{stem}.txt").write_text("".join(r + "\n" for r in rows))
-            report.images[split] += 1
-        write_data_yaml(tmp, report.names, set(report.images), f"converted by `sdgas convert-voc` from {src}")
-        (tmp / "convert_report.txt").write_text(report.summary(limit=10**9) + "\n")
-    if verbose:
-        print(report.summary())
-        print(f"dataset written to {out} (full report: {out / 'convert_report.txt'})")
-    if not report.images["val"]:
-        print(f"WARNING: {_no_val_hint(unsplit, val)}", file=sys.stderr)
-    return report
+
+def _known_boxes(xml, boxes, index, report):
+    """[(class id, box), ...] of the boxes whose class is in `index` (name -> id); the others are reported."""
+    for name, _ in boxes:
+        if name not in index:
+            report.add(UNKNOWN, xml, f"'{name}' is not one of {report.names}")
+    return [(index[name], box) for name, box in boxes if name in index]
+
+
+def _write_pair(tmp, stem, split, item, index, report):
+    """Place one read pair's image in tmp/images/<split>/ and write its YOLO labels to tmp/labels/<split>/."""
+    from ultralytics.utils.ops import xyxy2xywhn
+
+    image, xml, w, h, boxes = item
+    known = _known_boxes(xml, boxes, index, report)
+    report.boxes.update(report.names[c] for c, _ in known)
+    xywhn = xyxy2xywhn(np.array([box for _, box in known]).reshape(-1, 4), w, h)
+    rows = [f"{c} " + " ".join(f"{v:.6f}" for v in r) for (c, _), r in zip(known, xywhn.tolist())]
+    for kind in ("images", "labels"):
+        (tmp / kind / split).mkdir(parents=True, exist_ok=True)
+    _place(image, tmp / "images" / split / image.name)
+    (tmp / "labels" / split / f"{stem}.txt").write_text("".join(r + "\n" for r in rows))
+    report.images[split] += 1
 
 
 def _no_val_hint(unsplit, val):
@@ -308,22 +327,19 @@ def _no_val_hint(unsplit, val):
             f"training images; {hint}")
 
 
-@command("sdgas convert-voc")
-def _run(args):
-    names = [n.strip() for n in args.names.split(",") if n.strip()] if args.names else None
-    convert_voc(args.src, args.out, names=names, val=args.val, seed=args.seed, overwrite=args.overwrite)
-    return 0
-
-
 def add_parser(sub):
     """Register `sdgas convert-voc SRC OUT [--names a,b,...] [--val FRACTION] [--seed S]`."""
-    p = sub.add_parser("convert-voc", help="convert Pascal VOC XML + images to a YOLO dataset",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter,
-                       description=__doc__.split("\n\n")[0])
+    p = add_command(sub, "convert-voc", _run, __doc__, "convert Pascal VOC XML + images to a YOLO dataset")
     p.add_argument("src", help="folder searched recursively for images and VOC XML, paired by file stem")
     p.add_argument("out", help="new dataset folder (images/, labels/, data.yaml)")
     p.add_argument("--names", help="comma-separated class order (default: sorted names found); others are skipped")
     p.add_argument("--val", type=float, default=0.2, help="val fraction per class where no folder names a split")
     p.add_argument("--seed", type=int, default=0, help="seed of that split")
     p.add_argument("--overwrite", action="store_true", help="replace OUT if it exists")
-    p.set_defaults(func=_run)
+
+
+@command("sdgas convert-voc")
+def _run(args):
+    names = [n.strip() for n in args.names.split(",") if n.strip()] if args.names else None
+    convert_voc(args.src, args.out, names=names, val=args.val, seed=args.seed, overwrite=args.overwrite)
+    return 0

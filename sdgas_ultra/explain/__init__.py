@@ -146,7 +146,7 @@ def explain(model, source, out=None, imgsz=None, conf=0.25, labels=False, device
     from ultralytics.utils import SETTINGS
     from ultralytics.utils.files import increment_path
 
-    from ..data.tiling import list_sources
+    from ..data.stats import list_sources
 
     name = model if isinstance(model, (str, Path)) else type(model).__name__
     model = _load(model) if isinstance(model, (str, Path)) else model

@@ -33,6 +33,8 @@ bridges, 1 px spurs, tiny blobs), 20% of boards with low copper/mask contrast. T
 defects, the low-contrast boards and the distractors, and uses a milder camera.
 """
 
+import functools
+
 import cv2
 import numpy as np
 
@@ -302,11 +304,19 @@ def _on_trace(rng, board):
     return i, w, p, d, np.array([-d[1], d[0]], F32), (x0, y0), tid, yy, xx
 
 
-def _mouse_bite(rng, board, subtle):
-    found = _on_trace(rng, board)
-    if found is None:
-        return None
-    i, w, p, d, nrm, (x0, y0), tid, yy, xx = found
+def _on_a_trace(plan):
+    """A planner (rng, board, subtle) from `plan(rng, spot, subtle)`, spot a random point of a trace (_on_trace)."""
+
+    def planner(rng, board, subtle):
+        spot = _on_trace(rng, board)
+        return None if spot is None else plan(rng, spot, subtle)
+
+    return functools.wraps(plan)(planner)
+
+
+@_on_a_trace
+def _mouse_bite(rng, spot, subtle):
+    i, w, p, d, nrm, (x0, y0), tid, yy, xx = spot
     k = 1 if subtle else int(rng.integers(1, 4))
     r = max(1.0, rng.uniform(0.3, 0.45) * w) if subtle else max(1.2, rng.uniform(0.45, 0.8) * w)
     side = rng.choice((-1, 1))
@@ -318,22 +328,18 @@ def _mouse_bite(rng, board, subtle):
     return x0, y0, np.zeros_like(bite), bite & (tid == i), i
 
 
-def _open_circuit(rng, board, subtle):
-    found = _on_trace(rng, board)
-    if found is None:
-        return None
-    i, w, p, d, nrm, (x0, y0), tid, yy, xx = found
+@_on_a_trace
+def _open_circuit(rng, spot, subtle):
+    i, w, p, d, nrm, (x0, y0), tid, yy, xx = spot
     gap = rng.uniform(1.2, 2.0) if subtle else rng.uniform(2.0, 6.0)
     along, across = (xx - p[0]) * d[0] + (yy - p[1]) * d[1], (xx - p[0]) * nrm[0] + (yy - p[1]) * nrm[1]
     cut = (np.abs(along - rng.uniform(-0.5, 0.5) * across) <= gap / 2) & (np.abs(across) <= w)
     return x0, y0, np.zeros_like(cut), cut & (tid == i), i
 
 
-def _short(rng, board, subtle):
-    found = _on_trace(rng, board)
-    if found is None:
-        return None
-    i, w, p, d, nrm, (x0, y0), tid, yy, xx = found
+@_on_a_trace
+def _short(rng, spot, subtle):
+    i, w, p, d, nrm, (x0, y0), tid, yy, xx = spot
     side = rng.choice((-1, 1))
     for s in np.arange(w / 2 + 1, w / 2 + 13, 0.5):  # walk sideways to the next conductor
         q = np.floor(p + side * nrm * s).astype(int) - (x0, y0)
@@ -350,11 +356,9 @@ def _short(rng, board, subtle):
     return x0, y0, bridge.astype(bool) & (tid == 0), np.zeros(tid.shape, bool), i
 
 
-def _spur(rng, board, subtle):
-    found = _on_trace(rng, board)
-    if found is None:
-        return None
-    i, w, p, d, nrm, (x0, y0), tid, yy, xx = found
+@_on_a_trace
+def _spur(rng, spot, subtle):
+    i, w, p, d, nrm, (x0, y0), tid, yy, xx = spot
     side, angle = rng.choice((-1, 1)), rng.uniform(-0.8, 0.8)
     out = side * (nrm * np.cos(angle) + d * np.sin(angle))
     length, base = (rng.uniform(2, 4), 1.0) if subtle else (rng.uniform(3, 9), rng.uniform(1.5, 3.0))
