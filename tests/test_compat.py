@@ -279,6 +279,7 @@ BELOW = {
     "_upstream": ("base", "defaults", "nn"),
     "data": ("base",),
     "explain": ("base", "data", "nn"),
+    "tiled": ("base", "data"),
     "distill": ("base", "defaults", "_upstream", "__init__"),  # __init__: activate()
 }
 
