@@ -91,13 +91,18 @@ def compare(by, boot, a, b, key="test_map50"):
     return len(seeds), text, fmt_diffs(diffs)
 
 
-def accuracy_block(results_dir):
-    """sdgasnet-n against yolov8n on each surface's test split, one row per surface ('not measured' without both)."""
-    body = []
+def surface_results(results_dir):
+    """Per surface of SURFACES: (surface, dataset, CSV path, rows, {model: {seed: row}}, bootstrap replicates)."""
     for surface, data, name in SURFACES:
         path = Path(results_dir) / name
         rows = read_rows(path)
-        by, boot = by_model(rows), read_boot(path)
+        yield surface, data, path, rows, by_model(rows), read_boot(path)
+
+
+def accuracy_block(results_dir):
+    """sdgasnet-n against yolov8n on each surface's test split, one row per surface ('not measured' without both)."""
+    body = []
+    for surface, data, path, rows, by, boot in surface_results(results_dir):
         n, diff, per_seed = compare(by, boot, SHIPPED, BASELINE)
         label = f"{surface} (`{data}`)"
         if not n:
@@ -114,10 +119,7 @@ def accuracy_block(results_dir):
 def head_block(results_dir):
     """sdgasnet-n with YOLOv8's classification branch against sdgasnet-n and yolov8n, per surface that has its rows."""
     body = []
-    for surface, data, name in SURFACES:
-        path = Path(results_dir) / name
-        rows = read_rows(path)
-        by, boot = by_model(rows), read_boot(path)
+    for surface, data, path, rows, by, boot in surface_results(results_dir):
         if HEAD not in by:
             continue
         seeds, vs_shipped, _ = compare(by, boot, HEAD, SHIPPED)
