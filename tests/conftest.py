@@ -1,6 +1,11 @@
 # sdgas-ultra, AGPL-3.0
 """Test session set-up: offline ultralytics with a throw-away settings directory (set before any import of it),
-and the tiny synthetic dataset that the training tests share."""
+the two tiers, and the tiny synthetic dataset that the training tests share.
+
+Tiers: the plugin's own behaviour (the default) and the `upstream` tier, tests that pin ultralytics' or CPython's own
+behaviour or texts, which .ci/compat.sh runs against each supported ultralytics release. An upstream test runs only
+when the -m expression names the marker: `pytest -m "not slow"` is the fast plugin tier, `pytest -m upstream` the
+upstream tier, `pytest -m "upstream or not upstream"` both."""
 
 import os
 import tempfile
@@ -11,6 +16,16 @@ os.environ["YOLO_AUTOINSTALL"] = "false"
 
 
 import pytest  # noqa: E402
+
+
+def pytest_collection_modifyitems(config, items):
+    """Leave out the upstream tier unless the -m expression names it."""
+    if "upstream" in (config.getoption("markexpr") or ""):
+        return
+    upstream = [item for item in items if item.get_closest_marker("upstream")]
+    if upstream:
+        config.hook.pytest_deselected(items=upstream)
+        items[:] = [item for item in items if not item.get_closest_marker("upstream")]
 
 
 @pytest.fixture(scope="session")

@@ -87,7 +87,7 @@ def test_teacher_that_does_not_pair_is_one_message(tiny_data, tmp_path):
     err = fails_shortly(["yolo", "train", "model=sdgasnet-n.yaml", f"data={tiny_data}", "epochs=1", "imgsz=64",
                          "workers=0", "device=cpu", f"distill_model={tmp_path / 'teacher.pt'}",
                          f"project={tmp_path}"], tmp_path)
-    assert err.startswith("yolo: error: ") and "teacher.pt" in err and len(err.splitlines()) <= 3
+    assert err.startswith("yolo: error: ") and "teacher.pt" in err and len(err.splitlines()) == 1
 
 
 def test_sdgas_command_prints_plugin_errors_shortly(tmp_path):
@@ -193,5 +193,6 @@ def test_tile_refuses_a_size_or_overlap_it_cannot_tile_with(arg, why, tmp_path, 
     with pytest.raises(SystemExit) as e:
         main(["tile", str(tmp_path / "data.yaml"), str(tmp_path / "out"), arg])
     err = capsys.readouterr().err
-    assert e.value.code == 2 and err.splitlines()[-1].endswith(f"error: argument {arg.split('=')[0]}: {why}")
+    last = err.splitlines()[-1]  # argparse's frame around the reason is CPython's
+    assert e.value.code == 2 and arg.split("=")[0] in last and last.endswith(f": {why}")
     assert os.listdir(tmp_path) == []

@@ -6,6 +6,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # the benchmark, twice, in fresh interpreters (10-20 s on 2 cores)
+
 ROOT = Path(__file__).resolve().parents[1]
 MODELS = ["sdgasnet-n.yaml", "yolov8n.yaml", "yolo11n.yaml", "yolo26n.yaml"]
 

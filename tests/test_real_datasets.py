@@ -3,23 +3,18 @@
 `download:` step as ultralytics' check_det_dataset runs it (on generated stand-ins for the real archives)."""
 
 import os
-import tempfile
+import shutil
+import zipfile
+from collections import Counter
 
-os.environ["YOLO_OFFLINE"] = "1"
-os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="sdgas-yolo-cfg-"))
+import cv2
+import numpy as np
+import pytest
+import yaml
 
-import shutil  # noqa: E402
-import zipfile  # noqa: E402
-from collections import Counter  # noqa: E402
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import yaml  # noqa: E402
-
-from sdgas_ultra.data import real  # noqa: E402
-from sdgas_ultra.data.voc import stratified_split  # noqa: E402
-from voc_writer import write_voc  # noqa: E402
+from sdgas_ultra.data import real
+from sdgas_ultra.data.voc import stratified_split
+from voc_writer import write_voc
 
 NAMES = {
     "neu": ["crazing", "inclusion", "patches", "pitted_surface", "rolled-in_scale", "scratches"],

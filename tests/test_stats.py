@@ -1,19 +1,13 @@
 # sdgas-ultra, AGPL-3.0
 """`sdgas stats`: counts, size buckets and aspect ratios of a small generated YOLO dataset with known boxes."""
 
-import os
-import tempfile
+import argparse
 
-os.environ["YOLO_OFFLINE"] = "1"
-os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="sdgas-yolo-cfg-"))
+import cv2
+import numpy as np
+import pytest
 
-import argparse  # noqa: E402
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from sdgas_ultra.data import stats  # noqa: E402
+from sdgas_ultra.data import stats
 
 # split, stem, (w, h), [(class, box w px, box h px)]
 IMAGES = [

@@ -3,22 +3,16 @@
 
 import hashlib
 import inspect
-import os
-import tempfile
+from pathlib import Path
 
-os.environ.setdefault("YOLO_OFFLINE", "1")  # before any ultralytics import: no network, no settings in $HOME
-os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="sdgas-test-yolo-"))
+import cv2
+import numpy as np
+import pytest
+import yaml
 
-from pathlib import Path  # noqa: E402
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-import yaml  # noqa: E402
-
-from sdgas_ultra.cli import main  # noqa: E402
-from sdgas_ultra.data import synthetic  # noqa: E402
-from sdgas_ultra.data.synthetic import CLASSES, MARKER, generate  # noqa: E402
+from sdgas_ultra.cli import main
+from sdgas_ultra.data import synthetic
+from sdgas_ultra.data.synthetic import CLASSES, MARKER, generate
 
 ROOT = Path(__file__).resolve().parents[1]
 N_TRAIN, N_VAL, N_TEST = 36, 12, 12

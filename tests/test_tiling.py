@@ -1,21 +1,16 @@
 # sdgas-ultra, AGPL-3.0
 """`sdgas tile` and `sdgas predict-tiled`: tile grids, the tiling round trip, merging detections across tiles."""
 
+import argparse
 import os
-import tempfile
 
-os.environ["YOLO_OFFLINE"] = "1"
-os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="sdgas-yolo-cfg-"))
+import cv2
+import numpy as np
+import pytest
 
-import argparse  # noqa: E402
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from sdgas_ultra import tiled  # noqa: E402
-from sdgas_ultra.data import tiling  # noqa: E402
-from sdgas_ultra.data.stats import list_sources, read_labels  # noqa: E402
+from sdgas_ultra import tiled
+from sdgas_ultra.data import tiling
+from sdgas_ultra.data.stats import list_sources, read_labels
 
 SIZE, OVERLAP = 256, 0.25  # overlap band: 64 px
 

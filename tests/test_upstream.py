@@ -16,6 +16,7 @@ from sdgas_ultra.base.paths import CFG_DIR
 from sdgas_ultra.defaults import PLUGIN_CFG
 
 sdgas_ultra.activate()
+pytestmark = pytest.mark.upstream  # each patch, checked against the installed ultralytics (.ci/compat.sh)
 SD_KEYS = [k for k in PLUGIN_CFG if k.startswith("sd_")]
 
 

@@ -1,22 +1,17 @@
 # sdgas-ultra, AGPL-3.0
 """`sdgas convert-voc`: generated VOC folders in both NEU-DET layouts, broken inputs, splits, atomic output."""
 
+import argparse
 import os
-import tempfile
+from collections import Counter
 
-os.environ["YOLO_OFFLINE"] = "1"
-os.environ.setdefault("YOLO_CONFIG_DIR", tempfile.mkdtemp(prefix="sdgas-yolo-cfg-"))
+import cv2
+import numpy as np
+import pytest
 
-import argparse  # noqa: E402
-from collections import Counter  # noqa: E402
-
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
-
-from sdgas_ultra.data import voc  # noqa: E402
-from sdgas_ultra.data.voc import convert_voc  # noqa: E402
-from voc_writer import write_voc  # noqa: E402
+from sdgas_ultra.data import voc
+from sdgas_ultra.data.voc import convert_voc
+from voc_writer import write_voc
 
 W, H = 40, 30
 # stem -> [(class, x0, y0, x1, y1)] in 0-based pixel edges; one box touches the image corner (VOC xmin = 1)
