@@ -5,7 +5,7 @@ the two tiers, and the tiny synthetic dataset that the training tests share.
 Tiers: the plugin's own behaviour (the default) and the `upstream` tier, tests that pin ultralytics' or CPython's own
 behaviour or texts, which .ci/compat.sh runs against each supported ultralytics release. An upstream test runs only
 when the -m expression names the marker: `pytest -m "not slow"` is the fast plugin tier, `pytest -m upstream` the
-upstream tier, `pytest -m "upstream or not upstream"` both."""
+upstream tier, `pytest -m "upstream or not upstream"` both. A test file or test named on the command line always runs."""
 
 import os
 import tempfile
@@ -19,8 +19,9 @@ import pytest  # noqa: E402
 
 
 def pytest_collection_modifyitems(config, items):
-    """Leave out the upstream tier unless the -m expression names it."""
-    if "upstream" in (config.getoption("markexpr") or ""):
+    """Leave out the upstream tier unless the -m expression names it or the command line names test files."""
+    named = any(arg.partition("::")[0].endswith(".py") for arg in config.args)
+    if named or "upstream" in (config.getoption("markexpr") or ""):
         return
     upstream = [item for item in items if item.get_closest_marker("upstream")]
     if upstream:
