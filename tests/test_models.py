@@ -96,9 +96,10 @@ def test_every_ablation_yaml_shares_sdgasnets_backbone_and_scales(path):
     import yaml
 
     ours, ref = (yaml.safe_load(p.read_text()) for p in (path, SDGASNET))
-    assert ours["backbone"] == ref["backbone"] and ours["nc"] == ref["nc"]
-    scales = {**ours["scales"], "n": ref["scales"]["n"]} if path.stem == "sdgas-c-yolov8-wide" else ours["scales"]
-    assert scales == ref["scales"]
+    if path.stem == "sdgas-c-yolov8-wide":
+        ours["scales"] = {**ours["scales"], "n": ref["scales"]["n"]}
+    differ = {key for key in ours.keys() | ref.keys() if ours.get(key) != ref.get(key)}
+    assert differ <= {"head", "legacy"}, f"{path.name} differs from sdgasnet.yaml in {sorted(differ)}"
 
 
 def module_names(name):
