@@ -4,7 +4,6 @@
 These need the package installed (`pip install .`), because activation comes from the start-up hook in site-packages.
 """
 
-import os
 import subprocess
 import sys
 import textwrap
@@ -13,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from sdgas_ultra.data.synthetic import generate
+from user_env import user_env
 
 BIN = Path(sys.executable).parent
 pytestmark = pytest.mark.slow
@@ -31,8 +31,7 @@ def workdir(tmp_path_factory):
     """An empty working directory, a private ultralytics config dir, and a tiny grayscale synthetic dataset."""
     root = tmp_path_factory.mktemp("e2e")
     data = generate(root / "ds", n_train=8, n_val=4, seed=0, n_test=2)
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}  # else ultralytics acts as under test
-    env.update(YOLO_OFFLINE="1", YOLO_CONFIG_DIR=str(root / "cfg"), PYTHONPATH="")
+    env = user_env(YOLO_OFFLINE="1", YOLO_CONFIG_DIR=str(root / "cfg"), PYTHONPATH="")
     cwd = root / "user"
     cwd.mkdir()
     return cwd, env, Path(data)

@@ -15,6 +15,7 @@ import sdgas_ultra
 from sdgas_ultra.base.errors import ModelYAMLError
 from sdgas_ultra.base.paths import CFG_DIR
 from sdgas_ultra.defaults import PLUGIN_CFG
+from user_env import user_env
 
 sdgas_ultra.activate()
 BIN = Path(sys.executable).parent
@@ -23,7 +24,7 @@ BIN = Path(sys.executable).parent
 def fails_shortly(cmd, cwd, **env):
     """Run a console script of this environment (with extra environment variables env); assert exit 1 and no
     traceback; return its stderr."""
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}, **env}
+    env = user_env(**env)
     done = subprocess.run([str(BIN / cmd[0]), *cmd[1:]], cwd=cwd, env=env, capture_output=True, text=True, timeout=300)
     assert done.returncode == 1, done.stdout[-2000:] + done.stderr[-2000:]
     assert "Traceback" not in done.stdout + done.stderr

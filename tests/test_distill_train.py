@@ -30,6 +30,7 @@ from sdgas_ultra._upstream.distill import install_criterion, split_detect_output
 from sdgas_ultra.distill.pairing import PairingError, check_pairing
 from sdgas_ultra.distill.pipeline import self_distill
 from sdgas_ultra.distill.trainer import LOSS_NAMES, SDGASTrainer, SelfDistillCriterion, load_teacher
+from user_env import user_env
 
 sdgas_ultra.activate()
 
@@ -257,8 +258,7 @@ def test_self_distill_trains_the_teacher_then_the_student(common, project):
 
 def run_user_process(cmd, cwd, timeout=900):
     """Run a command as a user would (no pytest environment, plugin from the start-up hook); returns its output."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}  # else ultralytics acts as under test
-    env.update(YOLO_OFFLINE="1", PYTHONPATH="")
+    env = user_env(YOLO_OFFLINE="1", PYTHONPATH="")
     out = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     text = out.stdout + out.stderr
     assert out.returncode == 0, text[-4000:]

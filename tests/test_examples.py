@@ -1,13 +1,13 @@
 # sdgas-ultra, AGPL-3.0
 """examples/*.py run end to end at a tiny budget (1 epoch, 64 px, a dozen images), as a user runs them."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
+from user_env import user_env
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 TINY = ["--epochs", "1", "--imgsz", "64"]
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 
 def run(script, *args, cwd):
     """Run examples/<script> (or python -c code) in a fresh interpreter; returns its output, failing on exit != 0."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}  # else ultralytics acts as under test
+    env = user_env()
     cmd = [sys.executable, *(["-c", script] if "\n" in script else [str(EXAMPLES / script)]), *map(str, args)]
     p = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=900)
     out = p.stdout + p.stderr

@@ -2,7 +2,6 @@
 """`sdgas explain` and SDGASModel.explain: heat-maps of FGPEM and FIGA's allocation gates from forward hooks, one PNG
 per image; the high-frequency map finds a scratch; bad input is one line, exit 1, nothing written."""
 
-import os
 import subprocess
 import sys
 from pathlib import Path
@@ -21,6 +20,7 @@ from sdgas_ultra.base.paths import CFG_DIR
 from sdgas_ultra.data.surfaces import steel
 from sdgas_ultra.explain.maps import MapRecorder
 from sdgas_ultra.nn.fgpem import FGPEM
+from user_env import user_env
 
 ABLATION = CFG_DIR / "models" / "ablation"
 ENERGY, SPATIAL = "FGPEM high frequencies mean|high|", "FGPEM spatial gate"
@@ -186,7 +186,7 @@ def test_bad_input_is_one_line_exit_1_and_nothing_written(case, weights, tmp_pat
 
 
 def test_console_script_refuses_a_yolov8_checkpoint_without_traceback(weights, tmp_path):
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    env = user_env()
     cv2.imwrite(str(tmp_path / "a.png"), np.zeros((32, 32, 3), np.uint8))
     done = subprocess.run([str(Path(sys.executable).parent / "sdgas"), "explain", str(weights / "yolov8n.pt"),
                            str(tmp_path / "a.png")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
