@@ -102,7 +102,7 @@ def test_ddp_script_distils_from_the_teacher_it_loads_itself(tiny_data, tmp_path
 
 # One DDP training step of sdgasnet-n per rank, wrapped as BaseTrainer._setup_train wraps it for DDP.
 GLOO_WORKER = """
-import os, torch, torch.distributed as dist
+import os, sys, torch, torch.distributed as dist
 from ultralytics.cfg import get_cfg
 from ultralytics.nn.tasks import DetectionModel
 
@@ -135,6 +135,8 @@ if rank == 0:
     print("GRADS_NONZERO", bool(grads.abs().sum() > 0))
 dist.barrier()  # both ranks done before gloo shuts down (its teardown can abort a rank still in flight)
 dist.destroy_process_group()
+sys.stdout.flush()
+os._exit(0)  # skip interpreter teardown: gloo's threads can still abort a rank there ("terminate called ...")
 """
 
 
