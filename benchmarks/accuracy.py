@@ -29,7 +29,7 @@ from pathlib import Path
 from benchmarks.common import protocol
 from benchmarks.common.plot import plot_tradeoff
 from benchmarks.common.report import md_table, write_docs
-from benchmarks.common.results import RESULTS_DIR, read_boot, read_rows, replicates
+from benchmarks.common.results import RESULTS_DIR, common_seeds, read_boot, read_rows, replicates
 from benchmarks.common.stats import fmt, fmt_diffs, fmt_interval, fmt_paired, paired, paired_bootstrap
 
 BASELINES = ("yolov8n", "yolo11n", "yolo26n")
@@ -103,8 +103,7 @@ def comparison_rows(by, key, boot=None):
     two-level bootstrap interval of delta mAP50."""
     body = []
     for a, b in COMPARISONS:
-        common = {s for s in set(by.get(a, {})) & set(by.get(b, {})) if by[a][s].get(key) is not None
-                  and by[b][s].get(key) is not None}
+        common = common_seeds(by, a, b, key)
         if not common:
             continue
         pick = lambda m, k: {s: by[m][s][k] for s in common}  # noqa: E731

@@ -18,7 +18,7 @@ import csv
 from pathlib import Path
 
 from benchmarks.common.report import md_table, read_block, replace_block
-from benchmarks.common.results import RESULTS_DIR, read_boot, read_rows, replicates
+from benchmarks.common.results import RESULTS_DIR, by_model, common_seeds, read_boot, read_rows, replicates
 from benchmarks.common.stats import fmt, fmt_diffs, fmt_interval, fmt_paired, paired, paired_bootstrap
 from benchmarks.distill import LABELS, ratio_text
 
@@ -68,19 +68,10 @@ def read_plain(path):
         return list(csv.DictReader(f))
 
 
-def by_model(rows):
-    """{model: {seed: row}} of results rows."""
-    out = {}
-    for r in rows:
-        out.setdefault(r["model"], {})[r["seed"]] = r
-    return out
-
-
 def compare(by, boot, a, b, key="test_map50"):
     """Paired a - b on `key` over the seeds both have: (seeds, 'mean [bootstrap]' or 'mean [t]', per-seed text).
     Test metrics get the two-level bootstrap interval, val metrics the Student-t one."""
-    seeds = sorted(s for s in set(by.get(a, {})) & set(by.get(b, {}))
-                   if by[a][s].get(key) is not None and by[b][s].get(key) is not None)
+    seeds = common_seeds(by, a, b, key)
     if not seeds:
         return 0, "–", "–"
     mean, half, diffs = paired({s: by[a][s][key] for s in seeds}, {s: by[b][s][key] for s in seeds})

@@ -87,3 +87,17 @@ def read_boot(results):
 def replicates(boot, model, seeds, key="map50"):
     """{seed: (BOOT,) replicates of `key`} of one model over the given seeds that read_boot's `boot` holds."""
     return {s: boot[(model, s)][key] for s in seeds if (model, s) in boot}
+
+
+def by_model(rows):
+    """{model: {seed: row}} of results rows."""
+    out = {}
+    for r in rows:
+        out.setdefault(r["model"], {})[r["seed"]] = r
+    return out
+
+
+def common_seeds(by, a, b, key):
+    """Sorted seeds on which models a and b of `by` ({model: {seed: row}}) both have metric key."""
+    return sorted(s for s in set(by.get(a, {})) & set(by.get(b, {}))
+                  if by[a][s].get(key) is not None and by[b][s].get(key) is not None)
