@@ -169,6 +169,18 @@ def test_a_non_numeric_fgpem_ratio_names_the_file_and_row(tmp_path):
     assert str(e.value).endswith("ratio (DCT cutoff) must be a number in (0, 1], got 'abc'")
 
 
+def test_an_unknown_fgpem_choice_names_the_file_and_row(tmp_path):
+    from sdgas_ultra.base.errors import ModelYAMLError
+    from sdgas_ultra.base.paths import CFG_DIR
+
+    path = tmp_path / "bad-fgpem.yaml"
+    path.write_text((CFG_DIR / "models" / "sdgasnet.yaml").read_text().replace("0.25, 2, True, max", "0.25, 2, maybe, max"))
+    with pytest.raises(ModelYAMLError) as e:
+        YOLO(str(path))
+    assert str(e.value).startswith(f"{path}: head row 0 (layer 10) [[2, 4, 6, 9], 1, 'FIGA', ")
+    assert str(e.value).endswith("fgpem must be one of True, False, texture, got 'maybe'")
+
+
 def test_a_project_that_cannot_be_written_is_one_line(tmp_path):
     (tmp_path / "file").write_text("")
     refused(KeyValueError, f"'project={tmp_path / 'file' / 'runs'}' cannot be written", tmp_path,

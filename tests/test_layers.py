@@ -106,16 +106,39 @@ def test_mfa_handles_sizes_that_are_not_exact_multiples():
 
 
 @pytest.mark.parametrize("size", SIZES)
-def test_fgpem_keeps_shape_and_trains(size):
-    m = FGPEM(24, ratio=0.25)
+@pytest.mark.parametrize("texture", [False, True])
+def test_fgpem_keeps_shape_and_trains(size, texture):
+    m = FGPEM(24, ratio=0.25, texture=texture)
     x = torch.randn(2, 24, size[0] // 16, size[1] // 16)
     y = m(x)
     assert y.shape == x.shape
     assert_all_grads(m, y)
 
 
+def test_fgpem_texture_adds_the_low_band_around_its_mean():
+    torch.manual_seed(0)
+    m = FGPEM(8, texture=True).eval()
+    x = torch.randn(1, 8, 16, 16)
+    low, high = frequency_split(x, 0.25)
+    shade = low - x.mean((2, 3), keepdim=True)
+    energy = high.abs()
+    c = m.channel_gate(torch.cat([energy.mean((2, 3)), x.mean((2, 3)), shade.abs().mean((2, 3))], 1)[..., None, None])
+    s = m.spatial_gate(torch.cat([energy.mean(1, keepdim=True), energy.amax(1, keepdim=True),
+                                  shade.abs().mean(1, keepdim=True)], 1))
+    expected = x + m.cv(x * c + high * s[:, :1] + shade * s[:, 1:])
+    torch.testing.assert_close(m(x), expected, atol=1e-5, rtol=1e-5)
+
+
+def test_an_fgpem_pickled_before_the_texture_option_runs_as_plain_fgpem():
+    torch.manual_seed(0)
+    m, x = FGPEM(8).eval(), torch.randn(1, 8, 12, 12)
+    before = m(x)
+    del m.__dict__["texture"]  # what unpickling a 0.4.1 checkpoint gives
+    torch.testing.assert_close(m(x), before)
+
+
 @pytest.mark.parametrize("size", SIZES)
-@pytest.mark.parametrize("fgpem, down", [(True, "avg"), (False, "avg"), (True, "max")])
+@pytest.mark.parametrize("fgpem, down", [(True, "avg"), (False, "avg"), (True, "max"), ("texture", "max")])
 def test_figa_gathers_to_reference_stride(size, fgpem, down):
     m = FIGA([8, 16, 24, 32], 40, n=1, ratio=0.25, ref=2, fgpem=fgpem, down=down)
     y = m(pyramid(*size))

@@ -10,6 +10,11 @@ reading, after HS-FPN's high-frequency perception and FcaNet's DCT channel descr
   coefficient, so its mean is x's mean and low itself is never formed);
 - spatial gate from the channel-wise mean and max of |high| (where the edges are);
 - out = x + Conv1x1(x * channel_gate + high * spatial_gate).
+
+`texture=True` (lead l5, issue #20) gives the low band a job of its own instead of only its mean: its deviation
+from the channel mean, shade = low - mean(x) (shading, stains, large low-contrast defects), adds a channel
+statistic (mean |shade|) and a spatial-gate input (channel mean of |shade|); the spatial gate then has two outputs,
+and out = x + Conv1x1(x * channel_gate + high * gate_high + shade * gate_low).
 """
 
 import torch
@@ -26,22 +31,31 @@ from .registry import register
 class FGPEM(nn.Module):
     """Enhance x (B, C, H, W) -> (B, C, H, W) with a DCT high/low frequency split; any stride."""
 
-    def __init__(self, c1, ratio=0.25, reduction=4):
+    texture = False  # the class default: an FGPEM pickled in a checkpoint before 0.4.2 has no such attribute
+
+    def __init__(self, c1, ratio=0.25, reduction=4, texture=False):
         super().__init__()
         if not ratio > 0:
             raise ValueError(f"ratio must be > 0 (DCT cutoff: low keeps the frequencies k < ratio * n), got {ratio!r}")
-        self.ratio = ratio
-        hidden = max(c1 // reduction, 8)
-        self.channel_gate = gate_mlp(2 * c1, hidden, c1)
-        self.spatial_gate = nn.Sequential(nn.Conv2d(2, 1, 7, padding=3), nn.Sigmoid())
+        self.ratio, self.texture = ratio, bool(texture)
+        hidden, bands = max(c1 // reduction, 8), 1 + self.texture
+        self.channel_gate = gate_mlp((1 + bands) * c1, hidden, c1)
+        self.spatial_gate = nn.Sequential(nn.Conv2d(1 + bands, bands, 7, padding=3), nn.Sigmoid())
         self.cv = Conv(c1, c1, 1)
 
     def forward(self, x):
         high = highpass(x, self.ratio)
-        energy = high.abs()
-        c = pooled_gate(self.channel_gate, torch.cat([energy.mean((2, 3)), x.mean((2, 3))], 1))
-        s = self.spatial_gate(torch.cat([energy.mean(1, keepdim=True), energy.amax(1, keepdim=True)], 1))
-        return x + self.cv(muladd(x * c, high, s))
+        energy, mean = high.abs(), x.mean((2, 3), keepdim=True)
+        stats = [energy.mean((2, 3)), mean.flatten(1)]
+        maps = [energy.mean(1, keepdim=True), energy.amax(1, keepdim=True)]
+        if self.texture:
+            shade = x - high - mean  # low band around its mean (B, C, H, W)
+            stats.append(shade.abs().mean((2, 3)))
+            maps.append(shade.abs().mean(1, keepdim=True))
+        c = pooled_gate(self.channel_gate, torch.cat(stats, 1))
+        s = self.spatial_gate(torch.cat(maps, 1))
+        y = muladd(x * c, high, s[:, :1])
+        return x + self.cv(muladd(y, shade, s[:, 1:]) if self.texture else y)
 
     @classmethod
     def parse(cls, c_in, args, scale):

@@ -6,8 +6,8 @@ a C2f block refines it into one global map. Allocate: each pyramid level receive
   out = Conv(local) * sigmoid(Conv(global)) + Conv(global),
 with the global map resized to the level (as in Gold-YOLO's inject). Once fused, the two convolutions of the global
 map run as one (their weights stacked) followed by one resize. Where the paper is silent (fusion block, the
-injection formula) we follow Gold-YOLO; `fgpem=False` gives the "FIGA without FGPEM" ablation step, `down` is MFA's
-pooling of the finer levels ('avg' or 'max').
+injection formula) we follow Gold-YOLO; `fgpem=False` gives the "FIGA without FGPEM" ablation step, `fgpem=texture`
+FGPEM with its low band's texture job (lead l5), `down` is MFA's pooling of the finer levels ('avg' or 'max').
 """
 
 import torch
@@ -20,6 +20,8 @@ from .ops import muladd
 from .registry import expect_inputs, register
 from .resize import resize_to
 
+FGPEM_CHOICES = (True, False, "texture")  # FIGA's fgpem argument: on, off, on with the low band's texture job
+
 
 @register
 class FIGA(nn.Module):
@@ -29,7 +31,7 @@ class FIGA(nn.Module):
         super().__init__()
         self.align = MFA(ref, down)
         self.fuse = Conv(sum(c1), c2, 1)
-        self.enhance = FGPEM(c2, ratio) if fgpem else nn.Identity()
+        self.enhance = FGPEM(c2, ratio, texture=fgpem == "texture") if fgpem else nn.Identity()
         self.refine = C2f(c2, c2, n)
 
     def forward(self, xs):
@@ -42,6 +44,8 @@ class FIGA(nn.Module):
         c2, n, *rest = args
         check_ref(rest[1] if len(rest) > 1 else 2, c_in)
         check_ratio(rest[0] if rest else 0.25)
+        if len(rest) > 2 and rest[2] not in FGPEM_CHOICES:
+            raise ValueError(f"fgpem must be one of True, False, texture, got {rest[2]!r}")
         return [c_in, scale.ch(c2), scale.n(n), *rest], scale.ch(c2)
 
 
