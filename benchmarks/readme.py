@@ -55,9 +55,11 @@ MODELS_NC, MODELS_IMGSZ = 6, 640
 
 
 def release(path, rows=()):
-    """The release that measured a CSV's rows: its `version` column, else RELEASES, else 'unrecorded'."""
-    versions = sorted({str(r["version"]) for r in rows if r.get("version")})
-    return ", ".join(versions) or RELEASES.get(Path(path).name, "unrecorded")
+    """The releases that measured a CSV's rows: each row's `version` cell, else (rows from before the column, or no
+    rows) RELEASES' entry for the file, else 'unrecorded'."""
+    older = RELEASES.get(Path(path).name, "unrecorded")
+    versions = {str(r["version"]) if r.get("version") else older for r in rows} or {older}
+    return ", ".join(sorted(versions))
 
 
 def read_plain(path):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+import sdgas_ultra
 from benchmarks import accuracy as bench
 from benchmarks.common.protocol import run_dir, settings
 from benchmarks.common.report import markers
@@ -62,6 +63,7 @@ def test_finished_runs_are_skipped_and_new_ones_appended(tmp_path, monkeypatch):
     assert trained == [("yolov8n", 1)]
     rows = read_rows(args.results)
     assert [(r["seed"], r["map50"]) for r in rows] == [(0, 0.4), (1, 0.6)]
+    assert [r.get("version") for r in rows] == ["", sdgas_ultra.__version__]  # the new row records its release
 
 
 def test_an_interrupted_run_is_cleared_and_trained_again(tmp_path, monkeypatch):

@@ -67,6 +67,7 @@ def test_every_block_names_the_release_it_measured():
 
 def test_a_version_column_overrides_the_release_mapping():
     assert readme.release("speed-cpu.csv", [{"version": "0.5.0"}]) == "0.5.0"
+    assert readme.release("speed-cpu.csv", [{"version": ""}, {"version": "0.5.0"}]) == "0.4, 0.5.0"
     assert readme.release("unknown.csv") == "unrecorded"
 
 

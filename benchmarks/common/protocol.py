@@ -65,6 +65,8 @@ def run_dir(out, model, seed):
 def run_pending(runs, results, out):
     """Train every run that has no row in the results CSV yet, in order. runs: (name, seed, expected settings,
     train, note) tuples; train(folder) trains into folder and returns (row columns, bootstrap replicates)."""
+    from sdgas_ultra import __version__
+
     start = time.time()
     for k, (name, seed, expected, train, note) in enumerate(runs, 1):
         folder, tag = run_dir(out, name, seed), f"[{k}/{len(runs)}] {name} seed {seed}"
@@ -78,7 +80,8 @@ def run_pending(runs, results, out):
             shutil.rmtree(folder)
         t0 = time.time()
         columns, boot = train(folder)
-        row = {"model": name, "seed": seed, **expected, **columns, "train_s": round(time.time() - t0, 1)}
+        row = {"model": name, "seed": seed, **expected, **columns, "train_s": round(time.time() - t0, 1),
+               "version": __version__}
         append_row(boot_path(results), {"model": name, "seed": seed, **boot_columns(boot)})
         append_row(results, row)  # last: the row marks the run as done
         print(f"{tag}: val mAP50 {row['map50']:.3f}, test mAP50 {row.get('test_map50', float('nan')):.3f} -> "
