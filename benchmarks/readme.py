@@ -30,9 +30,9 @@ RELEASES = {
     "accuracy-synthetic-textile-e40-i192.csv": "0.4",
     "accuracy-synthetic-pcb-e40-i256.csv": "0.4",
     "distill-sdgas-a5-cs-channel-n-synthetic-defects-e40-i192.csv": "0.2",
-    "speed-cpu.csv": "0.4",
+    "speed-cpu.csv": "0.4.2",
     "opcount.csv": "0.4",
-    "runtimes.csv": "0.4",
+    "runtimes.csv": "0.4.2",
     "gpu-h100.csv": "0.3.1",
 }
 # surface, dataset, the accuracy protocol's results CSV of that surface
@@ -174,11 +174,15 @@ def runtimes_block(results_dir):
             loss = f"{100 * float(r['map50_minus_fp32']):+.1f}" if r["map50_minus_fp32"] else ""
             cells += [f"{100 * float(r['map50']):.1f}", loss,
                       f"{float(r['box_max_px']):.1f} px, {r['boxes_matched']} boxes"]
+        r = rows.get((SHIPPED, variant))
+        timed = r is not None and r.get("latency_ms")
+        cells.append(f"{float(r['latency_ms']):.1f} ({float(r['latency_vs_yolov8n']):.2f}x)" if timed else "–")
         body.append(cells)
     head = ["runtime", "sdgasnet-n test mAP50", "INT8 − FP32", "boxes vs PyTorch", "yolov8n test mAP50",
-            "INT8 − FP32", "boxes vs PyTorch"]
-    return f"Release {release(path)}, seed-0 weights of the steel protocol, exported by the stock `yolo export`:\n\n" \
-        + "\n".join(md_table(head, body)) + "\n"
+            "INT8 − FP32", "boxes vs PyTorch", "sdgasnet-n latency, ms (× yolov8n)"]
+    return (f"Release {release(path)}, seed-0 weights of the steel protocol, exported by the stock `yolo export`; "
+            "latency: batch 1 at the protocol's imgsz, the CPU of the speed table, median of the interleaved rounds "
+            "(`--runs`), yolov8n timed in the same rounds:\n\n" + "\n".join(md_table(head, body)) + "\n")
 
 
 def distill_block(results_dir):

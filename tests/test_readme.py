@@ -38,8 +38,8 @@ def changed_block(tmp_path, block, csv_name, old, new):
 
 
 def test_a_number_changed_in_a_csv_changes_its_block(tmp_path):
-    before, after = changed_block(tmp_path, "speed", "speed-cpu.csv", "54.78", "64.78")
-    assert "| sdgasnet-n | 64.8 | 1.40x |" in after and after != before
+    before, after = changed_block(tmp_path, "speed", "speed-cpu.csv", "44.66", "54.66")
+    assert "| sdgasnet-n | 54.7 | 1.43x |" in after and after != before
     assert readme.stale(readme.README.read_text(), {"speed": after}) == ["speed"]
 
 
@@ -60,14 +60,14 @@ def test_a_surface_without_results_reads_not_measured(tmp_path):
 
 def test_every_block_names_the_release_it_measured():
     blocks = readme.render(names=readme.DATA_BLOCKS)
-    assert "| steel (`synthetic-defects`) | 0.4; 40 epochs, imgsz 192 |" in blocks["accuracy"]
+    assert "| steel (`synthetic-defects`) | 0.4, 0.4.2; 40 epochs, imgsz 192 |" in blocks["accuracy"]
     assert "release 0.2's sdgasnet-n" in blocks["distill"] and "H100 FPS (0.3.1)" in blocks["speed"]
     assert "measured with" in blocks["disk"] and "| release |" in blocks["runs"]
 
 
 def test_a_version_column_overrides_the_release_mapping():
     assert readme.release("speed-cpu.csv", [{"version": "0.5.0"}]) == "0.5.0"
-    assert readme.release("speed-cpu.csv", [{"version": ""}, {"version": "0.5.0"}]) == "0.4, 0.5.0"
+    assert readme.release("speed-cpu.csv", [{"version": ""}, {"version": "0.5.0"}]) == "0.4.2, 0.5.0"
     assert readme.release("unknown.csv") == "unrecorded"
 
 
