@@ -40,7 +40,8 @@ PLOT = "accuracy-latency.png"  # beside the --docs file
 # yolov8n layer for layer and trains to the same digits on a seed, so the ladder starts from yolov8n's rows.
 LADDER = ("yolov8n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-cs-n", "sdgas-a4-fgpem-n", "sdgas-a5-cs-channel-n",
           "sdgasnet-n")
-# leads (cfg/models/ablation/sdgas-l*.yaml): lead -> the model it changes, reported against it. A lead that wins
+# leads (cfg/models/ablation/sdgas-l*.yaml, and the speed candidate sdgas-s1-*.yaml): lead -> the model it changes,
+# reported against it. A lead that wins
 # becomes a ladder step (max-pooled MFA, lead l2, is a5 -> sdgasnet); the others stay here with their numbers.
 LEADS = {"sdgas-l1-late-inject-n": "sdgas-a5-cs-channel-n", "sdgas-l4-fgpem-no-cs-n": "sdgas-a2-figa-n",
          "sdgas-l5-fgpem-texture-n": "sdgasnet-n",

@@ -174,9 +174,9 @@ def runtimes_block(results_dir):
             loss = f"{100 * float(r['map50_minus_fp32']):+.1f}" if r["map50_minus_fp32"] else ""
             cells += [f"{100 * float(r['map50']):.1f}", loss,
                       f"{float(r['box_max_px']):.1f} px, {r['boxes_matched']} boxes"]
-        r = rows.get((SHIPPED, variant))
-        timed = r is not None and r.get("latency_ms")
-        cells.append(f"{float(r['latency_ms']):.1f} ({float(r['latency_vs_yolov8n']):.2f}x)" if timed else "–")
+        shipped = rows.get((SHIPPED, variant)) or {}
+        timed = shipped.get("latency_ms")
+        cells.append(f"{float(timed):.1f} ({float(shipped['latency_vs_yolov8n']):.2f}x)" if timed else "–")
         body.append(cells)
     head = ["runtime", "sdgasnet-n test mAP50", "INT8 − FP32", "boxes vs PyTorch", "yolov8n test mAP50",
             "INT8 − FP32", "boxes vs PyTorch", "sdgasnet-n latency, ms (× yolov8n)"]

@@ -137,6 +137,11 @@ def test_an_fgpem_pickled_before_the_texture_option_runs_as_plain_fgpem():
     torch.testing.assert_close(m(x), before)
 
 
+def test_figa_refuses_an_unknown_fgpem_choice_when_built_in_python():
+    with pytest.raises(ValueError, match="fgpem must be one of True, False, texture, got 'maybe'"):
+        FIGA([8, 16, 24, 32], 40, fgpem="maybe")
+
+
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("fgpem, down", [(True, "avg"), (False, "avg"), (True, "max"), ("texture", "max")])
 def test_figa_gathers_to_reference_stride(size, fgpem, down):

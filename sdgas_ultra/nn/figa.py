@@ -29,6 +29,8 @@ class FIGA(nn.Module):
 
     def __init__(self, c1, c2, n=1, ratio=0.25, ref=2, fgpem=True, down="avg"):
         super().__init__()
+        if fgpem not in FGPEM_CHOICES:
+            raise ValueError(f"fgpem must be one of True, False, texture, got {fgpem!r}")
         self.align = MFA(ref, down)
         self.fuse = Conv(sum(c1), c2, 1)
         self.enhance = FGPEM(c2, ratio, texture=fgpem == "texture") if fgpem else nn.Identity()
@@ -44,8 +46,6 @@ class FIGA(nn.Module):
         c2, n, *rest = args
         check_ref(rest[1] if len(rest) > 1 else 2, c_in)
         check_ratio(rest[0] if rest else 0.25)
-        if len(rest) > 2 and rest[2] not in FGPEM_CHOICES:
-            raise ValueError(f"fgpem must be one of True, False, texture, got {rest[2]!r}")
         return [c_in, scale.ch(c2), scale.n(n), *rest], scale.ch(c2)
 
 
