@@ -219,8 +219,10 @@ FIELDS = ["model", "variant", "map50", "map50_minus_fp32", "box_max_px", "boxes_
 
 
 def write_csv(rows, path):
-    """The results, every FIELDS column in order (empty where a variant has no value)."""
-    write_rows(path, [{k: r.get(k, "") for k in FIELDS} for r in rows])
+    """The results, every FIELDS column in order (empty where a variant has no value), and the measuring release."""
+    from sdgas_ultra import __version__
+
+    write_rows(path, [{**{k: r.get(k, "") for k in FIELDS}, "version": __version__} for r in rows])
 
 
 def print_table(rows, args, split, n_images):

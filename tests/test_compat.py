@@ -69,7 +69,8 @@ def test_registry_holds_exactly_the_upstream_functions_the_plugin_wraps_in_activ
     # written out by hand, not read back from patches.py: a patch added, lost or reordered fails here
     assert [p.name for p in PATCHES] == [
         "check_dict_alignment", "entrypoint", "check_file", "yaml_model_load", "parse_model", "torch_safe_load",
-        "BaseModel_load", "BaseModel_fuse", "strip_optimizer", "YOLO_init", "YOLO_train",
+        "BaseModel_load", "BaseModel_fuse", "strip_optimizer", "YOLO_init", "YOLO_train", "torch2openvino",
+        "onnx_int8_quantize",
     ]  # fmt: skip
 
 
@@ -354,3 +355,25 @@ def test_errors_and_paths_are_imported_from_the_bottom_layer_not_the_seam():
         for module, names in plugin_imports(path):
             if part_of(module) == "_upstream":
                 assert not ours & set(names), f"{path.relative_to(PACKAGE)} imports {ours & set(names)} from {module}"
+
+
+def test_openvino_int8_that_no_longer_calls_nncf_quantize_is_named(monkeypatch):
+    from ultralytics.utils.export import openvino
+
+    def torch2openvino(model, im, output_dir=None, dynamic=False, quantize=None):  # an upstream quantizing otherwise
+        return None
+
+    monkeypatch.setattr(openvino, "torch2openvino", torch2openvino)
+    assert "openvino.torch2openvino: no longer calls nncf.quantize" in internals_error()
+
+
+def test_onnx_int8_that_sets_per_channel_itself_is_named(monkeypatch):
+    from ultralytics.utils.export import onnx
+
+    def onnx_int8_quantize(onnx_file, output_file, dataset, transform_fn):  # an upstream choosing the setting itself
+        from onnxruntime.quantization import quantize_static
+
+        return quantize_static(onnx_file, output_file, dataset, per_channel=False)
+
+    monkeypatch.setattr(onnx, "onnx_int8_quantize", onnx_int8_quantize)
+    assert "onnx.onnx_int8_quantize: now sets per_channel itself" in internals_error()

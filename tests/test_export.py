@@ -468,3 +468,67 @@ def test_ultralytics_benchmark_runs_the_format(trained, tmp_path, monkeypatch, f
         df = benchmark(model=str(tmp_path / "best.pt"), data=str(trained.data), imgsz=IMGSZ, format=format)
     row = df.row(0, named=True)
     assert row["Status❔"] == "✅", row
+
+
+# ------------------------------------------------------------------------------------------------- OpenVINO INT8
+@pytest.fixture
+def fake_nncf(monkeypatch):
+    """An nncf stand-in that records what `nncf.quantize` is called with and returns the model unquantized."""
+    from types import ModuleType
+
+    calls = []
+    nncf = ModuleType("nncf")
+    nncf.quantize = lambda model, **kw: calls.append(kw) or model
+    nncf.QuantizationPreset = SimpleNamespace(MIXED="mixed")
+    nncf.ModelType = SimpleNamespace(TRANSFORMER="transformer")
+    nncf.IgnoredScope = lambda **kw: kw
+    params = ModuleType("nncf.quantization.advanced_parameters")
+    params.AdvancedQuantizationParameters = lambda **kw: kw
+    ranges = ModuleType("nncf.quantization.range_estimator")
+    ranges.RangeEstimatorParametersSet = SimpleNamespace(MINMAX="minmax")
+    for name, module in (("nncf", nncf), ("nncf.quantization", ModuleType("nncf.quantization")),
+                         ("nncf.quantization.advanced_parameters", params),
+                         ("nncf.quantization.range_estimator", ranges)):  # fmt: skip
+        monkeypatch.setitem(sys.modules, name, module)
+    return SimpleNamespace(module=nncf, calls=calls)
+
+
+@pytest.mark.parametrize("quantize", [8, None])
+def test_openvino_int8_calibrates_activation_ranges_by_min_max(fake_nncf, quantize):
+    pytest.importorskip("openvino", reason="openvino is not installed (pip install sdgas-ultra[export])")
+    from ultralytics.utils.export.openvino import torch2openvino
+
+    stock_quantize = fake_nncf.module.quantize
+    net = torch.nn.Sequential(torch.nn.Conv2d(1, 4, 3), torch.nn.SiLU()).eval()
+    images = SimpleNamespace(get_length=lambda: 2)
+    torch2openvino(net, torch.zeros(1, 1, 16, 16), quantize=quantize, calibration_dataset=images)
+    if quantize == 8:  # upstream's own choices (preset, subset size) pass through; the ranges are added
+        [kw] = fake_nncf.calls
+        assert kw["advanced_parameters"] == {"activations_range_estimator_params": "minmax"}
+        assert kw["preset"] == "mixed" and kw["subset_size"] == 2
+    else:
+        assert fake_nncf.calls == []
+    assert fake_nncf.module.quantize is stock_quantize  # nncf is left as it was
+
+
+def test_onnx_int8_quantizes_weights_per_output_channel(tmp_path):
+    onnx = pytest.importorskip("onnx", reason="onnx is not installed (pip install sdgas-ultra[export])")
+    pytest.importorskip("onnxruntime", reason="onnxruntime is not installed (pip install sdgas-ultra[export])")
+    from onnx import TensorProto, helper, numpy_helper
+    from ultralytics.utils.export.onnx import onnx_int8_quantize
+
+    rng = np.random.default_rng(0)
+    weight = numpy_helper.from_array(rng.normal(size=(4, 1, 3, 3)).astype(np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["images", "w"], ["out"], name="conv")], "g",
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 1, 16, 16])],
+        [helper.make_tensor_value_info("out", TensorProto.FLOAT, [1, 4, 14, 14])], [weight],
+    )  # fmt: skip
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), tmp_path / "fp32.onnx")
+    batches = [{"img": rng.random((1, 1, 16, 16), dtype=np.float32)} for _ in range(4)]
+    onnx_int8_quantize(tmp_path / "fp32.onnx", tmp_path / "int8.onnx", batches, lambda b: b["img"])
+
+    model = onnx.load(tmp_path / "int8.onnx").graph
+    scales = {i.name: numpy_helper.to_array(i) for i in model.initializer}
+    weight_dq = [n for n in model.node if n.op_type == "DequantizeLinear" and n.input[0].startswith("w")]
+    assert weight_dq and all(scales[n.input[1]].shape == (4,) for n in weight_dq)  # one scale per output channel

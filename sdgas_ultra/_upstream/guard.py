@@ -31,6 +31,8 @@ INTERNALS = (
     ("ultralytics.utils.torch_utils:strip_optimizer", ("f", "s", "updates")),
     ("ultralytics.engine.trainer:strip_optimizer", ("f", "s", "updates")),
     ("ultralytics.models.yolo.model:YOLO.train", ("self", "trainer")),
+    ("ultralytics.utils.export.openvino:torch2openvino", ("model", "im", "output_dir", "dynamic", "quantize")),
+    ("ultralytics.utils.export.onnx:onnx_int8_quantize", ("onnx_file", "output_file", "dataset", "transform_fn")),
     # distillation adapters (distill.py) and the trainer
     ("ultralytics.nn.modules.head:Detect", type),
     ("ultralytics.utils.loss:v8DetectionLoss.loss", ("self", "preds", "batch")),
@@ -216,6 +218,26 @@ def ema_deep_copies_the_model():
     return None
 
 
+def int8_quantizers_leave_the_patched_keyword_open():
+    """patches.torch2openvino and patches.onnx_int8_quantize: upstream's INT8 exports call `nncf.quantize` and
+    onnxruntime's `quantize_static` through their modules, without setting the keyword the patch supplies
+    (`advanced_parameters`, `per_channel`); checked in their sources."""
+    import inspect
+
+    from ultralytics.utils.export import onnx, openvino
+
+    for module, function, call, keyword in ((openvino, "torch2openvino", "nncf.quantize(", "advanced_parameters"),
+                                            (onnx, "onnx_int8_quantize", "quantize_static(", "per_channel")):
+        fn = getattr(module, function)
+        source = inspect.getsource(getattr(fn, "sdgas_original", fn))
+        name = f"{module.__name__}.{function}"
+        if call not in source:
+            return f"{name}: no longer calls {call[:-1]}"
+        if keyword in source:
+            return f"{name}: now sets {keyword} itself"
+    return None
+
+
 BEHAVIOURS = (
     parse_model_index_rule,
     parse_model_legacy_rule,
@@ -223,6 +245,7 @@ BEHAVIOURS = (
     setup_train_reads_distill_model,
     loss_keys_become_train_columns,
     ema_deep_copies_the_model,
+    int8_quantizers_leave_the_patched_keyword_open,
 )
 
 

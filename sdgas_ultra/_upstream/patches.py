@@ -331,3 +331,63 @@ def YOLO_train(original):
         return original(self, *args, **kwargs)
 
     return wrapper
+
+
+# --- INT8 exports: upstream's quantizer calls, with the settings chosen on validation images (docs/benchmarks.md) ----
+def _with_defaults(module, name, **defaults):
+    """Context manager: module.<name> fills in `defaults` for keywords its caller leaves out; restored on exit."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def scope():
+        original = getattr(module, name)
+
+        def with_defaults(*args, **kwargs):
+            return original(*args, **{**defaults, **kwargs})
+
+        setattr(module, name, with_defaults)
+        try:
+            yield
+        finally:
+            setattr(module, name, original)
+
+    return scope()
+
+
+@patch("ultralytics.utils.export.openvino:torch2openvino")
+def torch2openvino(original):
+    """OpenVINO INT8 (`quantize=8`) calibrates activation ranges by their min and max over the calibration images
+    instead of nncf's default estimator, which clips the extremes: on grayscale defect images that cost yolov8n and
+    sdgasnet-n 1-6 mAP50 points, min-max 0-1. Other precisions are left as they are. The exporter imports it at
+    call time; upstream imports nncf inside it, so the module's `quantize` is what it calls."""
+    import inspect
+
+    signature = inspect.signature(original)
+
+    def wrapper(*args, **kwargs):
+        if signature.bind(*args, **kwargs).arguments.get("quantize") != 8:
+            return original(*args, **kwargs)
+        import nncf
+        from nncf.quantization.advanced_parameters import AdvancedQuantizationParameters
+        from nncf.quantization.range_estimator import RangeEstimatorParametersSet
+
+        ranges = AdvancedQuantizationParameters(activations_range_estimator_params=RangeEstimatorParametersSet.MINMAX)
+        with _with_defaults(nncf, "quantize", advanced_parameters=ranges):
+            return original(*args, **kwargs)
+
+    return wrapper
+
+
+@patch("ultralytics.utils.export.onnx:onnx_int8_quantize")
+def onnx_int8_quantize(original):
+    """ONNX Runtime INT8 (`format=onnx quantize=8`) quantizes weights per output channel instead of per tensor:
+    on the validation images it loses 0.0 mAP50 points on average where per tensor loses 1.0. Upstream imports
+    quantize_static inside it, so onnxruntime.quantization's is what it calls."""
+
+    def wrapper(*args, **kwargs):
+        import onnxruntime.quantization as ort_quantization
+
+        with _with_defaults(ort_quantization, "quantize_static", per_channel=True):
+            return original(*args, **kwargs)
+
+    return wrapper
