@@ -6,7 +6,7 @@ this module regenerates, and each block names the release whose code measured it
     python -m benchmarks.readme --check    # change nothing; exit 1 naming each block that differs
 
 Sources, all under benchmarks/results/: the accuracy protocol's CSVs and their bootstrap replicates (accuracy-*.csv,
-boot-*.csv), speed-cpu.csv, opcount.csv, gpu-h100.csv, runtimes.csv and the distillation CSV, which the benchmarks
+boot-*.csv), speed-cpu.csv, opcount.csv, gpu-h200.csv, runtimes.csv and the distillation CSV, which the benchmarks
 write; readme-runs.csv, readme-disk.csv and readme-latency.csv, which hold measurements taken by hand (demo runs, disk
 use, latency runs reported in docs/benchmarks.md). The Models table builds each scale (no training, no weights) and
 reports what ultralytics' model summary prints. The statistics are those of the benchmark reports
@@ -35,6 +35,7 @@ RELEASES = {
     "opcount.csv": "0.4",
     "runtimes.csv": "0.4.2",
     "gpu-h100.csv": "0.3.1",
+    "gpu-h200.csv": "0.4.3",
 }
 # surface, dataset, the accuracy protocol's results CSV of that surface
 SURFACES = (
@@ -43,6 +44,7 @@ SURFACES = (
     ("textile", "synthetic-textile", "accuracy-synthetic-textile-e40-i192.csv"),
     ("PCB", "synthetic-pcb", "accuracy-synthetic-pcb-e40-i256.csv"),
 )
+GPU_CSV = "gpu-h200.csv"  # the newest GPU run (benchmarks/gpu.sh); gpu-h100.csv is 0.3.1's
 SHIPPED, BASELINE, HEAD = "sdgasnet-n", "yolov8n", "sdgas-o-v8-head-n"  # HEAD: sdgasnet-n with YOLOv8's head
 SPEED_MODELS = ("sdgasnet-n", "yolov8n", "yolo11n", "yolo26n", HEAD)
 DISTILL = "distill-sdgasnet-n-synthetic-defects-e40-i192.csv"
@@ -50,7 +52,7 @@ DISTILL_STUDENT = "sdgasnet-n"
 RUNTIMES = {"torchscript": "TorchScript", "onnx": "ONNX Runtime FP32", "onnx-int8": "ONNX Runtime INT8",
             "openvino": "OpenVINO FP32", "openvino-int8": "OpenVINO INT8", "ncnn": "NCNN"}
 SPEED_CAPTION = ("Release in each header. CPU: PyTorch on a 2-core AMD EPYC, batch 1, imgsz 640, fused FP32, 6-class "
-                 "heads. Operators: top-level aten ops of one fused forward at 640. H100: the best batch-1 path "
+                 "heads. Operators: top-level aten ops of one fused forward at 640. H200: the best batch-1 path "
                  "(FP16, compiled), 80-class heads.")
 SCALES = "nsmlx"
 MODELS_NC, MODELS_IMGSZ = 6, 640
@@ -136,11 +138,11 @@ def total_ops(rows):
 
 
 def speed_block(results_dir):
-    """Latency on the CPU (PyTorch), operators per forward pass and H100 FPS, each against yolov8n."""
+    """Latency on the CPU (PyTorch), operators per forward pass and H200 FPS, each against yolov8n."""
     d = Path(results_dir)
     speed = {r["model"]: r for r in read_plain(d / "speed-cpu.csv")}
     ops = total_ops(read_plain(d / "opcount.csv"))
-    gpu = {r["model"]: r for r in read_plain(d / "gpu-h100.csv")}
+    gpu = {r["model"]: r for r in read_plain(d / GPU_CSV)}
     ratio = lambda x, ref: f"{x / ref:.2f}x" if x is not None and ref else "–"  # noqa: E731
     num = lambda table, m, k: float(table[m][k]) if m in table and table[m].get(k) else None  # noqa: E731
     body = []
@@ -151,7 +153,7 @@ def speed_block(results_dir):
                      ratio(fps, num(gpu, BASELINE, "best_fps"))])
     head = ["model", f"CPU latency, ms ({release(d / 'speed-cpu.csv')})", "× yolov8n",
             f"operators per forward ({release(d / 'opcount.csv')})", "× yolov8n",
-            f"H100 FPS ({release(d / 'gpu-h100.csv')})", "× yolov8n"]
+            f"H200 FPS ({release(d / GPU_CSV)})", "× yolov8n"]
     lines = [SPEED_CAPTION, "", *md_table(head, body)]
     other = read_plain(d / "readme-latency.csv")
     if other:

@@ -61,7 +61,8 @@ def test_a_surface_without_results_reads_not_measured(tmp_path):
 def test_every_block_names_the_release_it_measured():
     blocks = readme.render(names=readme.DATA_BLOCKS)
     assert "| steel (`synthetic-defects`) | 0.4, 0.4.2; 40 epochs, imgsz 192 |" in blocks["accuracy"]
-    assert "Release 0.4, 0.4.2, the shipped `sdgasnet-n`" in blocks["distill"] and "H100 FPS (0.3.1)" in blocks["speed"]
+    assert "Release 0.4, 0.4.2, the shipped `sdgasnet-n`" in blocks["distill"]
+    assert "H200 FPS (0.4.3)" in blocks["speed"]
     assert "measured with" in blocks["disk"] and "| release |" in blocks["runs"]
 
 
