@@ -22,11 +22,10 @@ from pathlib import Path
 from benchmarks.common import cli
 from benchmarks.common.report import md_table, write_docs
 from benchmarks.common.results import RESULTS_DIR, read_rows, write_rows
-from benchmarks.runtimes import resolve_data
+from benchmarks.runtimes import VARIANTS, resolve_data
 
 CSV_PATH = RESULTS_DIR / "int8.csv"
-RUNTIMES = {"onnx": "model.onnx", "openvino": "model_openvino_model"}  # format -> FP32 export next to model.pt
-INT8 = {"onnx": "model_int8.onnx", "openvino": "model_int8_openvino_model"}
+RUNTIMES = ("onnx", "openvino")  # runtimes.VARIANTS names their FP32 (fmt) and INT8 (fmt-int8) export files
 SETTINGS = ("fp32", "int8-upstream", "int8-plugin")
 # `yolo export` with the plugin active; with `upstream` its INT8 patches are first put back to upstream's functions
 EXPORT = """import sys, sdgas_ultra
@@ -46,7 +45,7 @@ def parse_args(argv=None):
     p.add_argument("--data", default="synthetic-defects.yaml", help="dataset YAML (calibrates on val)")
     p.add_argument("--imgsz", type=int, default=192)
     p.add_argument("--weights", nargs="*", default=[], metavar="LABEL=FILE", help="checkpoints, e.g. sdgasnet-n/0=a.pt")
-    p.add_argument("--runtimes", nargs="+", default=list(RUNTIMES), choices=list(RUNTIMES))
+    p.add_argument("--runtimes", nargs="+", default=list(RUNTIMES), choices=RUNTIMES)
     p.add_argument("--workdir", type=Path, help="keep the exports here (default: a temp dir)")
     p.add_argument("--csv", type=Path, default=CSV_PATH)
     p.add_argument("--report", action="store_true", help="export nothing; print the table of --csv")
@@ -73,7 +72,7 @@ def export(weights, fmt, setting, data, imgsz, folder):
            f"model={folder / 'model.pt'}", f"format={fmt}", f"imgsz={imgsz}", "device=cpu",
            *(["quantize=8", f"data={data}"] if int8 else [])]  # fmt: skip
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=folder)
-    out = folder / (INT8 if int8 else RUNTIMES)[fmt]
+    out = folder / VARIANTS[f"{fmt}-int8" if int8 else fmt][2]
     if proc.returncode or not out.exists():
         raise SystemExit(f"{weights}: {fmt} {setting} export failed:\n{proc.stderr[-2000:]}")
     return out

@@ -8,6 +8,7 @@ patch is checked without editing the tests; guard.INTERNALS must list each targe
 """
 
 import sys
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import wraps
 from pathlib import Path
@@ -334,24 +335,15 @@ def YOLO_train(original):
 
 
 # --- INT8 exports: upstream's quantizer calls, with the settings chosen on validation images (docs/benchmarks.md) ----
+@contextmanager
 def _with_defaults(module, name, **defaults):
-    """Context manager: module.<name> fills in `defaults` for keywords its caller leaves out; restored on exit."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def scope():
-        original = getattr(module, name)
-
-        def with_defaults(*args, **kwargs):
-            return original(*args, **{**defaults, **kwargs})
-
-        setattr(module, name, with_defaults)
-        try:
-            yield
-        finally:
-            setattr(module, name, original)
-
-    return scope()
+    """Within the block, module.<name> fills in `defaults` for keywords its caller leaves out; restored on exit."""
+    original = getattr(module, name)
+    setattr(module, name, lambda *args, **kwargs: original(*args, **{**defaults, **kwargs}))
+    try:
+        yield
+    finally:
+        setattr(module, name, original)
 
 
 @patch("ultralytics.utils.export.openvino:torch2openvino")
