@@ -46,6 +46,7 @@ LADDER = ("yolov8n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-cs-n", "sdg
 LEADS = {"sdgas-l1-late-inject-n": "sdgas-a5-cs-channel-n", "sdgas-l4-fgpem-no-cs-n": "sdgas-a2-figa-n",
          "sdgas-l5-fgpem-texture-n": "sdgasnet-n",
          "sdgas-s1-no-cs-v8-head-n": "sdgasnet-n"}  # s1: the design change that meets issue #21's operator target
+SPEED_CANDIDATE = "sdgas-s1-no-cs-v8-head-n"
 # leave-one-out from the shipped model: sdgasnet-n minus each is what that module contributes (issue #20)
 LEAVE_ONE_OUT = {"sdgas-o-no-figa-n": "FIGA", "sdgas-l3-no-fgpem-n": "FGPEM", "sdgas-o-no-cs-n": "CS",
                  "sdgas-a5-cs-channel-n": "max-pooled MFA (vs average)", "sdgas-o-v8-head-n": "light head (vs YOLOv8's)"}
@@ -61,6 +62,7 @@ COMPARISONS = tuple(dict.fromkeys((
     *(("sdgasnet-n", m) for m in LEAVE_ONE_OUT),
     *zip(LADDER[1:], LADDER[:-1]),
     *LEADS.items(),
+    *((SPEED_CANDIDATE, b) for b in (*BASELINES, *CONTROLS)),  # what issue #21's design change gives against them
 )))
 
 

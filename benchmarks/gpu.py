@@ -22,6 +22,7 @@ Writes gpu.csv and gpu.md to --out ($OUT if set, else benchmarks/results).
 
 import csv
 import os
+import shutil
 import signal
 import statistics
 import subprocess
@@ -308,6 +309,7 @@ def accuracy(args):
         if proc.returncode:
             failed.append(f"{part.name} (exit {proc.returncode})")
             print(f"--- {part.name} failed; end of its log:\n{(part / 'log.txt').read_text()[-2000:]}", flush=True)
+    save_curves(args)
     merged = merge_csv(sorted(args.acc_dir.glob("*/accuracy-part.csv")),
                        args.out / f"accuracy-gpu-e{args.acc_epochs}-i{args.acc_imgsz}.csv")
     text = f"accuracy runs that did not finish: {', '.join(failed)}\n" if failed else ""
@@ -317,6 +319,15 @@ def accuracy(args):
         text += report.stdout + report.stderr[-2000:]
     print(text, flush=True)
     return text
+
+
+def save_curves(args):
+    """Copy each run's per-epoch results.csv, finished or stopped by the budget, to <out>/curves-e<epochs>-i<imgsz>/
+    <model>-seed<k>.csv: a stopped run writes no accuracy row, but its validation curve still comes back."""
+    dest = args.out / f"curves-e{args.acc_epochs}-i{args.acc_imgsz}"
+    for curve in sorted((args.acc_dir / "runs").glob("*/seed*/results.csv")):
+        dest.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(curve, dest / f"{curve.parent.parent.name}-{curve.parent.name}.csv")
 
 
 def merge_csv(parts, dest):

@@ -6,7 +6,7 @@ this module regenerates, and each block names the release whose code measured it
     python -m benchmarks.readme --check    # change nothing; exit 1 naming each block that differs
 
 Sources, all under benchmarks/results/: the accuracy protocol's CSVs and their bootstrap replicates (accuracy-*.csv,
-boot-*.csv), speed-cpu.csv, opcount.csv, gpu-h200.csv, runtimes.csv and the distillation CSV, which the benchmarks
+boot-*.csv), speed-cpu.csv, opcount.csv, gpu-h200*.csv, runtimes.csv and the distillation CSV, which the benchmarks
 write; readme-runs.csv, readme-disk.csv and readme-latency.csv, which hold measurements taken by hand (demo runs, disk
 use, latency runs reported in docs/benchmarks.md). The Models table builds each scale (no training, no weights) and
 reports what ultralytics' model summary prints. The statistics are those of the benchmark reports
@@ -32,10 +32,11 @@ RELEASES = {
     "distill-sdgas-a5-cs-channel-n-synthetic-defects-e40-i192.csv": "0.2",
     "distill-sdgasnet-n-synthetic-defects-e40-i192.csv": "0.4",  # the student-alone rows copied from the accuracy CSV
     "speed-cpu.csv": "0.4.2",
-    "opcount.csv": "0.4",
+    "opcount.csv": "0.4.3",
     "runtimes.csv": "0.4.2",
     "gpu-h100.csv": "0.3.1",
     "gpu-h200.csv": "0.4.3",
+    "gpu-h200-b.csv": "0.4.3",
 }
 # surface, dataset, the accuracy protocol's results CSV of that surface
 SURFACES = (
@@ -44,9 +45,11 @@ SURFACES = (
     ("textile", "synthetic-textile", "accuracy-synthetic-textile-e40-i192.csv"),
     ("PCB", "synthetic-pcb", "accuracy-synthetic-pcb-e40-i256.csv"),
 )
-GPU_CSV = "gpu-h200.csv"  # the newest GPU run (benchmarks/gpu.sh); gpu-h100.csv is 0.3.1's
+# H200 runs of benchmarks/gpu.sh, newest first: the table reads the first, the line under it names the others' ratios
+GPU_CSVS = ("gpu-h200-b.csv", "gpu-h200.csv")  # gpu-h100.csv is 0.3.1's, another card
 SHIPPED, BASELINE, HEAD = "sdgasnet-n", "yolov8n", "sdgas-o-v8-head-n"  # HEAD: sdgasnet-n with YOLOv8's head
-SPEED_MODELS = ("sdgasnet-n", "yolov8n", "yolo11n", "yolo26n", HEAD)
+FAST = "sdgas-s1-no-cs-v8-head-n"  # the speed candidate of issue #21: no CS, YOLOv8's head
+SPEED_MODELS = ("sdgasnet-n", "yolov8n", "yolo11n", "yolo26n", HEAD, FAST)
 DISTILL = "distill-sdgasnet-n-synthetic-defects-e40-i192.csv"
 DISTILL_STUDENT = "sdgasnet-n"
 RUNTIMES = {"torchscript": "TorchScript", "onnx": "ONNX Runtime FP32", "onnx-int8": "ONNX Runtime INT8",
@@ -113,23 +116,33 @@ def accuracy_block(results_dir):
     return "\n".join(md_table(head, body)) + "\n"
 
 
-def head_block(results_dir):
-    """sdgasnet-n with YOLOv8's classification branch against sdgasnet-n and yolov8n, per surface that has its rows."""
+def variant_table(results_dir, model):
+    """`model` (a variant of sdgasnet-n) against sdgasnet-n and yolov8n, per surface that has its rows."""
     body = []
     for surface, data, path, rows, by, boot in surface_results(results_dir):
-        if HEAD not in by:
+        if model not in by:
             continue
-        seeds, vs_shipped, _ = compare(by, boot, HEAD, SHIPPED)
-        _, vs_base, _ = compare(by, boot, HEAD, BASELINE)
-        _, val, val_seeds = compare(by, boot, HEAD, SHIPPED, "map50")
-        body.append([f"{surface} (`{data}`)", release(path, rows), seeds,
-                     fmt([r.get("test_map50") for r in by[HEAD].values()]), vs_shipped, vs_base,
+        seeds, vs_shipped, _ = compare(by, boot, model, SHIPPED)
+        _, vs_base, _ = compare(by, boot, model, BASELINE)
+        _, val, val_seeds = compare(by, boot, model, SHIPPED, "map50")
+        body.append([f"{surface} (`{data}`)", release(path, [r for r in rows if r["model"] == model]), seeds,
+                     fmt([r.get("test_map50") for r in by[model].values()]), vs_shipped, vs_base,
                      f"{val} ({val_seeds})"])
     if not body:
-        return f"No rows of `{HEAD}` yet.\n"
-    head = ["surface", "release", "seeds", f"`{HEAD}` test mAP50", "− sdgasnet-n [bootstrap]",
+        return f"No rows of `{model}` yet.\n"
+    head = ["surface", "release", "seeds", f"`{model}` test mAP50", "− sdgasnet-n [bootstrap]",
             "− yolov8n [bootstrap]", "− sdgasnet-n on validation [t] (per seed)"]
     return "\n".join(md_table(head, body)) + "\n"
+
+
+def head_block(results_dir):
+    """sdgasnet-n with YOLOv8's classification branch (HEAD) against sdgasnet-n and yolov8n."""
+    return variant_table(results_dir, HEAD)
+
+
+def fast_block(results_dir):
+    """The speed candidate of issue #21 (FAST: no CS, YOLOv8's head) against sdgasnet-n and yolov8n."""
+    return variant_table(results_dir, FAST)
 
 
 def total_ops(rows):
@@ -142,7 +155,7 @@ def speed_block(results_dir):
     d = Path(results_dir)
     speed = {r["model"]: r for r in read_plain(d / "speed-cpu.csv")}
     ops = total_ops(read_plain(d / "opcount.csv"))
-    gpu = {r["model"]: r for r in read_plain(d / GPU_CSV)}
+    gpu = {r["model"]: r for r in read_plain(d / GPU_CSVS[0])}
     ratio = lambda x, ref: f"{x / ref:.2f}x" if x is not None and ref else "–"  # noqa: E731
     num = lambda table, m, k: float(table[m][k]) if m in table and table[m].get(k) else None  # noqa: E731
     body = []
@@ -153,8 +166,18 @@ def speed_block(results_dir):
                      ratio(fps, num(gpu, BASELINE, "best_fps"))])
     head = ["model", f"CPU latency, ms ({release(d / 'speed-cpu.csv')})", "× yolov8n",
             f"operators per forward ({release(d / 'opcount.csv')})", "× yolov8n",
-            f"H200 FPS ({release(d / GPU_CSV)})", "× yolov8n"]
+            f"H200 FPS ({release(d / GPU_CSVS[0])})", "× yolov8n"]
     lines = [SPEED_CAPTION, "", *md_table(head, body)]
+    earlier = []
+    for name in GPU_CSVS[1:]:
+        runs = {r["model"]: r for r in read_plain(d / name)}
+        if SHIPPED in runs and BASELINE in runs:
+            earlier.append(f"{ratio(num(runs, SHIPPED, 'best_fps'), num(runs, BASELINE, 'best_fps'))} "
+                           f"({num(runs, SHIPPED, 'best_fps'):.0f} against {num(runs, BASELINE, 'best_fps'):.0f} FPS, "
+                           f"{release(d / name)}, `{name}`)")
+    if earlier:
+        lines += ["", f"Earlier H200 runs of {SHIPPED} against yolov8n (same path; card-to-card and run-to-run spread "
+                      f"is this large): {'; '.join(earlier)}."]
     other = read_plain(d / "readme-latency.csv")
     if other:
         runs = "; ".join(f"{r['runtime']} {float(r['latency_vs_yolov8n']):.2f}x ({r['release']}, {r['run']})"
@@ -252,7 +275,8 @@ def models_block(results_dir=None):
 
 
 BLOCKS = {"runs": runs_block, "disk": disk_block, "runtimes": runtimes_block, "speed": speed_block,
-          "models": models_block, "accuracy": accuracy_block, "head": head_block, "distill": distill_block}
+          "models": models_block, "accuracy": accuracy_block, "head": head_block, "fast": fast_block,
+          "distill": distill_block}
 DATA_BLOCKS = tuple(n for n in BLOCKS if n != "models")  # rendered from the CSVs alone (no model builds)
 
 

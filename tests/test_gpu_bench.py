@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -99,6 +100,18 @@ def test_merge_csv_takes_the_union_of_columns(bench, tmp_path):
     assert dest.read_text().splitlines() == ["model,seed,map50,ap50:crazing", "yolov8n,0,0.5,",
                                              "sdgasnet-n,1,0.6,0.7"]
     assert bench.merge_csv([], tmp_path / "none.csv") is None and not (tmp_path / "none.csv").exists()
+
+
+def test_every_runs_curve_comes_back_named_by_model_and_seed(bench, tmp_path):
+    # a run stopped by the budget writes no accuracy row: its per-epoch results.csv is what is left of it
+    runs = tmp_path / "acc" / "runs"
+    for model, seed, epochs in (("yolov8n", 4, 80), ("sdgasnet-n", 4, 57)):
+        (runs / model / f"seed{seed}").mkdir(parents=True)
+        (runs / model / f"seed{seed}" / "results.csv").write_text("epoch\n" + "".join(f"{e}\n" for e in range(epochs)))
+    bench.save_curves(SimpleNamespace(out=tmp_path / "out", acc_dir=tmp_path / "acc", acc_epochs=80, acc_imgsz=192))
+    curves = tmp_path / "out" / "curves-e80-i192"
+    assert sorted(p.name for p in curves.iterdir()) == ["sdgasnet-n-seed4.csv", "yolov8n-seed4.csv"]
+    assert len((curves / "sdgasnet-n-seed4.csv").read_text().splitlines()) == 58
 
 
 def test_tiny_shrinks_every_size_and_count(bench):

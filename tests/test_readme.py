@@ -58,6 +58,18 @@ def test_a_surface_without_results_reads_not_measured(tmp_path):
     assert text.count("not measured") == len(readme.SURFACES)
 
 
+def test_a_variant_block_has_a_row_only_where_the_variant_ran(tmp_path):
+    assert readme.fast_block(tmp_path) == f"No rows of `{readme.FAST}` yet.\n"
+    fast, head = readme.fast_block(readme.RESULTS_DIR), readme.head_block(readme.RESULTS_DIR)
+    assert f"`{readme.FAST}` test mAP50" in fast and f"`{readme.HEAD}` test mAP50" in head
+    assert "| steel (`synthetic-defects`) |" in fast and "| PCB" not in fast  # s1 never ran on PCB
+
+
+def test_the_speed_block_names_every_earlier_h200_run():
+    text = readme.speed_block(readme.RESULTS_DIR)
+    assert all(f"`{name}`" in text for name in readme.GPU_CSVS[1:]) and f"`{readme.GPU_CSVS[0]}`" not in text
+
+
 def test_every_block_names_the_release_it_measured():
     blocks = readme.render(names=readme.DATA_BLOCKS)
     assert "| steel (`synthetic-defects`) | 0.4, 0.4.2; 40 epochs, imgsz 192 |" in blocks["accuracy"]
