@@ -19,15 +19,22 @@ finished run appends a row (model, seed, the settings, mAP, params, GFLOPs, medi
 benchmarks/results/distill-<protocol>.csv, so a rerun skips it and an interrupted one resumes. When the teacher is
 the student's model, the teacher of seed k is run (a) of seed k. Step time is the median wall time of one training
 step (forward, loss, backward, optimizer step when due), measured inside the loop, so data loading is not counted.
+
+Row (a) is the accuracy benchmark's run of the same model, seed and settings: with `--from-accuracy DIR` (that
+benchmark's --out) a row (a) that benchmarks.accuracy has finished is not trained again. Its row and bootstrap
+replicates are copied from accuracy-<protocol>.csv beside --results, with no step time (the accuracy benchmark does
+not time steps), and its run folder is linked into --out, where the students find the teacher's best.pt.
 """
 
+import shutil
 import statistics
 import time
 from pathlib import Path
 
 from benchmarks.common import protocol
 from benchmarks.common.report import md_table, write_docs
-from benchmarks.common.results import RESULTS_DIR, read_boot, read_rows, replicates
+from benchmarks.common.results import (RESULTS_DIR, append_row, boot_columns, boot_path, done, read_boot, read_rows,
+                                       replicates)
 from benchmarks.common.stats import fmt_diffs, fmt_interval, fmt_paired, paired, paired_bootstrap
 
 RECIPES = {  # row -> (model-name suffix, training keys); the teacher is added as distill_model
@@ -51,6 +58,8 @@ def parse_args(argv=None):
     p.add_argument("--rows", default="abcde", help="which student rows to run, any of 'abcde'")
     p.add_argument("--sd", nargs="*", default=[], metavar="KEY=VALUE", help="sd_ overrides for row (c), e.g. sd_T=3")
     p.add_argument("--docs", type=Path, help="also rewrite the block between the distill markers of this file")
+    p.add_argument("--from-accuracy", type=Path, metavar="DIR",
+                   help="take finished row-(a) runs from benchmarks.accuracy (its --out DIR) instead of training them")
     args = p.parse_args(argv)
     protocol.check_args(p, args)
     if not args.rows or set(args.rows) - set(RECIPES):
@@ -130,11 +139,36 @@ def train_one(yaml, seed, args, folder, keys, teacher, epochs):
     return {"teacher": teacher_text, **metrics, "step_ms": timer.median()}, boot
 
 
+def from_accuracy(args, name, seed, expected):
+    """Copy the accuracy benchmark's finished run (name, seed) into this benchmark as row (a): its row and bootstrap
+    replicates into --results, its run folder linked into --out. Returns False (nothing copied) when that benchmark
+    has no finished row for it, or no run folder with a best.pt under --from-accuracy."""
+    store = args.results.with_name(f"accuracy-{protocol.protocol_tag(protocol.settings(args))}.csv")
+    row, source = done(read_rows(store), name, seed, expected), protocol.run_dir(args.from_accuracy, name, seed)
+    if row is None or not (source / "weights" / "best.pt").is_file():
+        return False
+    folder = protocol.run_dir(args.out, name, seed)
+    if folder.is_symlink() or folder.is_file():
+        folder.unlink()
+    elif folder.exists():  # an interrupted run of this benchmark
+        shutil.rmtree(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.symlink_to(source.resolve(), target_is_directory=True)
+    append_row(boot_path(args.results), {"model": name, "seed": seed,
+                                         **boot_columns(read_boot(store)[(name, seed)])})
+    append_row(args.results, {**row, "teacher": "", "step_ms": ""})  # last: the row marks the run as done
+    print(f"{name} seed {seed}: taken from the accuracy benchmark ({store.name}, {source})")
+    return True
+
+
 def run_all(args):
     """Train every planned run that has no row yet; a folder without a row (interrupted) is trained again."""
     runs = []
     for name, seed, yaml, keys, teacher, letter in plan(args):
         expected = {**protocol.settings(args), "epochs": args.epochs * LONGER.get(letter, 1)}
+        if (letter == "a" and args.from_accuracy and not done(read_rows(args.results), name, seed, expected)
+                and from_accuracy(args, name, seed, expected)):
+            continue
         train = lambda folder, y=yaml, s=seed, k=keys, t=teacher, e=expected["epochs"]: train_one(  # noqa: E731
             y, s, args, folder, k, t, e)
         runs.append((name, seed, expected, train, f" from {teacher[0]} seed {teacher[1]}" if teacher else ""))

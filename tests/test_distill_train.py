@@ -428,6 +428,36 @@ def test_benchmark_report_gives_paired_differences_with_student_t_intervals(benc
     assert "| (c) − (a) | 3 | +4.0 [-1.0, +9.0] | – | +2.0 +4.0 +6.0 | +2.0 | 1.30x |" in text
 
 
+def test_benchmark_takes_row_a_from_the_accuracy_benchmark_where_it_finished(bench, tmp_path, monkeypatch):
+    from benchmarks.common import protocol
+    from benchmarks.common.results import append_row, boot_path, read_boot, read_rows
+
+    store, acc_out = tmp_path / "accuracy-synthetic-defects-e40-i192.csv", tmp_path / "acc"
+    settings = {"data": "synthetic-defects.yaml", "epochs": 40, "imgsz": 192, "batch": 16, "optimizer": "auto",
+                "fraction": 1.0}
+    for seed in (0, 1):  # both finished there, but only seed 0 still has its run folder
+        append_row(boot_path(store), {"model": "sdgasnet-n", "seed": seed, "boot_map50": "0.5 0.6",
+                                      "boot_map50_95": "0.3 0.4"})
+        append_row(store, {"model": "sdgasnet-n", "seed": seed, **settings, "map50": 0.55, "test_map50": 0.5})
+    (acc_out / "sdgasnet-n" / "seed0" / "weights").mkdir(parents=True)
+    (acc_out / "sdgasnet-n" / "seed0" / "weights" / "best.pt").write_bytes(b"weights")
+    trained = []
+    monkeypatch.setattr(protocol, "run_pending", lambda runs, results, out: trained.extend(r[:2] for r in runs))
+    args = bench.parse_args(["--seeds", "0", "--rows", "a", "--out", str(tmp_path / "runs"),
+                             "--results", str(tmp_path / "distill.csv"), "--from-accuracy", str(acc_out)])
+    bench.run_all(args)
+    assert trained == [("sdgasnet-n", 1)]  # no folder to teach from: trained here
+    (row,) = read_rows(tmp_path / "distill.csv")
+    assert (row["model"], row["seed"], row["test_map50"], row["teacher"], row["step_ms"]) == \
+        ("sdgasnet-n", 0, 0.5, "", "")
+    assert list(read_boot(tmp_path / "distill.csv")[("sdgasnet-n", 0)]["map50"]) == [0.5, 0.6]
+    linked = tmp_path / "runs" / "sdgasnet-n" / "seed0"
+    assert linked.is_symlink() and (linked / "weights" / "best.pt").read_bytes() == b"weights"
+    trained.clear()
+    bench.run_all(args)  # the copied row now marks seed 0 done: not copied twice (run_pending skips it by its row)
+    assert len(read_rows(tmp_path / "distill.csv")) == 1 and trained == [("sdgasnet-n", 0), ("sdgasnet-n", 1)]
+
+
 @pytest.mark.slow
 def test_benchmark_runs_at_a_tiny_budget_and_resumes(bench, tiny_data, tmp_path, capsys):
     argv = ["--data", str(tiny_data), "--epochs", "1", "--imgsz", "64", "--batch", "4", "--seeds", "0",
