@@ -45,7 +45,8 @@ LADDER = ("yolov8n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-cs-n", "sdg
 # becomes a ladder step (max-pooled MFA, lead l2, is a5 -> sdgasnet); the others stay here with their numbers.
 LEADS = {"sdgas-l1-late-inject-n": "sdgas-a5-cs-channel-n", "sdgas-l4-fgpem-no-cs-n": "sdgas-a2-figa-n",
          "sdgas-l5-fgpem-texture-n": "sdgasnet-n",
-         "sdgas-s1-no-cs-v8-head-n": "sdgasnet-n"}  # s1: the design change that meets issue #21's operator target
+         "sdgas-s1-no-cs-v8-head-n": "sdgasnet-n",  # s1: the design change that meets issue #21's operator target
+         "sdgas-s1-no-fgpem-n": "sdgas-s1-no-cs-v8-head-n"}  # s1 without FGPEM: what FGPEM adds to s1
 SPEED_CANDIDATE = "sdgas-s1-no-cs-v8-head-n"
 # leave-one-out from the shipped model: sdgasnet-n minus each is what that module contributes (issue #20)
 LEAVE_ONE_OUT = {"sdgas-o-no-figa-n": "FIGA", "sdgas-l3-no-fgpem-n": "FGPEM", "sdgas-o-no-cs-n": "CS",
