@@ -22,22 +22,20 @@ from pathlib import Path
 from benchmarks.common import cli
 from benchmarks.common.report import md_table, write_docs
 from benchmarks.common.results import RESULTS_DIR, read_rows, write_rows
-from benchmarks.runtimes import VARIANTS, resolve_data
+from benchmarks.runtimes import VARIANTS, YOLO_CLI, resolve_data
 
 CSV_PATH = RESULTS_DIR / "int8.csv"
 RUNTIMES = ("onnx", "openvino")  # runtimes.VARIANTS names their FP32 (fmt) and INT8 (fmt-int8) export files
 SETTINGS = ("fp32", "int8-upstream", "int8-plugin")
-# `yolo export` with the plugin active; with `upstream` its INT8 patches are first put back to upstream's functions
+# runtimes' `yolo` command (the plugin active); with `upstream` its INT8 patches are first put back to upstream's
+# functions (activate() is idempotent, so YOLO_CLI's own call then changes nothing)
 EXPORT = """import sys, sdgas_ultra
 sdgas_ultra.activate()
 if sys.argv.pop(1) == "upstream":
     from ultralytics.utils.export import onnx, openvino
     for module, name in ((onnx, "onnx_int8_quantize"), (openvino, "torch2openvino")):
         setattr(module, name, getattr(module, name).sdgas_original)
-from ultralytics.cfg import entrypoint
-sys.argv[0] = "yolo"
-sys.exit(entrypoint())
-"""
+""" + YOLO_CLI
 
 
 def parse_args(argv=None):

@@ -17,6 +17,7 @@ import argparse
 import csv
 from pathlib import Path
 
+from benchmarks.accuracy import SPEED_CANDIDATE
 from benchmarks.common.report import md_table, read_block, replace_block
 from benchmarks.common.results import RESULTS_DIR, by_model, common_seeds, read_boot, read_rows, replicates
 from benchmarks.common.stats import fmt, fmt_diffs, fmt_interval, fmt_paired, paired, paired_bootstrap
@@ -48,7 +49,7 @@ SURFACES = (
 # H200 runs of benchmarks/gpu.sh, newest first: the table reads the first, the line under it names the others' ratios
 GPU_CSVS = ("gpu-h200-b.csv", "gpu-h200.csv")  # gpu-h100.csv is 0.3.1's, another card
 SHIPPED, BASELINE, HEAD = "sdgasnet-n", "yolov8n", "sdgas-o-v8-head-n"  # HEAD: sdgasnet-n with YOLOv8's head
-FAST = "sdgas-s1-no-cs-v8-head-n"  # the speed candidate of issue #21: no CS, YOLOv8's head
+FAST = SPEED_CANDIDATE  # the speed candidate of issue #21: no CS, YOLOv8's head
 SPEED_MODELS = ("sdgasnet-n", "yolov8n", "yolo11n", "yolo26n", HEAD, FAST)
 DISTILL = "distill-sdgasnet-n-synthetic-defects-e40-i192.csv"
 DISTILL_STUDENT = "sdgasnet-n"
@@ -172,10 +173,9 @@ def speed_block(results_dir):
     earlier = []
     for name in GPU_CSVS[1:]:
         runs = {r["model"]: r for r in read_plain(d / name)}
-        if SHIPPED in runs and BASELINE in runs:
-            earlier.append(f"{ratio(num(runs, SHIPPED, 'best_fps'), num(runs, BASELINE, 'best_fps'))} "
-                           f"({num(runs, SHIPPED, 'best_fps'):.0f} against {num(runs, BASELINE, 'best_fps'):.0f} FPS, "
-                           f"{release(d / name)}, `{name}`)")
+        fps, ref = num(runs, SHIPPED, "best_fps"), num(runs, BASELINE, "best_fps")
+        if fps and ref:
+            earlier.append(f"{ratio(fps, ref)} ({fps:.0f} against {ref:.0f} FPS, {release(d / name)}, `{name}`)")
     if earlier:
         lines += ["", f"Earlier H200 runs of {SHIPPED} against yolov8n (same path; card-to-card and run-to-run spread "
                       f"is this large): {'; '.join(earlier)}."]
