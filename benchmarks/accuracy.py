@@ -14,8 +14,8 @@ test images, shared by every model and seed, give each run BOOT replicate mAPs (
 replicate of a comparison draws seeds with replacement and averages the per-seed differences of that image resample;
 the interval is the 2.5-97.5 % percentile range of the replicates.
 
-Each (model, seed) run trains into <out>/<model>/seed<k>/ (not committed) and, once best.pt has been re-validated,
-appends one row to the results CSV (default benchmarks/results/accuracy-<data>-e<epochs>-i<imgsz>.csv, committed):
+Each (model, seed) run trains into <out>/<protocol>/<model>/seed<k>/ (not committed) and, once best.pt has been
+re-validated, appends one row to the results CSV (default benchmarks/results/accuracy-<protocol>.csv, committed):
 that row marks the run as done, so a rerun skips it and a later session resumes where this one stopped. A folder
 without a row (an interrupted run) is deleted and trained again. `--report` trains nothing: it rebuilds the tables
 from every CSV under benchmarks/results/ (one section per protocol) and, with --docs, rewrites the block between the
@@ -36,34 +36,42 @@ BASELINES = ("yolov8n", "yolo11n", "yolo26n")
 SPEED_CSV = "speed-cpu.csv"  # beside the results CSVs
 MAIN_PROTOCOL = "accuracy-synthetic-defects-e40-i192.csv"  # the protocol the picture shows
 PLOT = "accuracy-latency.png"  # beside the --docs file
-# ablation ladder, one change per step, from the yolov8n network to sdgasnet-n. Its first step, sdgas-a0-pan, builds
+SHIPPED = "sdgasnet-n"
+R04 = "sdgas-r04-n"  # the sdgasnet of 0.3.0-0.4.4 (FIGA with FGPEM, CS, light head): rows measured before 0.5
+# ablation ladder, one change per step, from the yolov8n network to sdgas-r04-n. Its first step, sdgas-a0-pan, builds
 # yolov8n layer for layer and trains to the same digits on a seed, so the ladder starts from yolov8n's rows.
 LADDER = ("yolov8n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-cs-n", "sdgas-a4-fgpem-n", "sdgas-a5-cs-channel-n",
-          "sdgasnet-n")
-# leads (cfg/models/ablation/sdgas-l*.yaml, and the speed candidate sdgas-s1-*.yaml): lead -> the model it changes,
-# reported against it. A lead that wins
-# becomes a ladder step (max-pooled MFA, lead l2, is a5 -> sdgasnet); the others stay here with their numbers.
+          R04)
+# leads (cfg/models/ablation/sdgas-l*.yaml): lead -> the model it changes, reported against it. A lead that wins
+# becomes a ladder step or the shipped model (max-pooled MFA, lead l2, became a5 -> sdgas-r04; s1, no CS and YOLOv8's
+# head, became sdgasnet in 0.5); the others stay here with their numbers.
 LEADS = {"sdgas-l1-late-inject-n": "sdgas-a5-cs-channel-n", "sdgas-l4-fgpem-no-cs-n": "sdgas-a2-figa-n",
-         "sdgas-l5-fgpem-texture-n": "sdgasnet-n",
-         "sdgas-s1-no-cs-v8-head-n": "sdgasnet-n",  # s1: the design change that meets issue #21's operator target
-         "sdgas-s1-no-fgpem-n": "sdgas-s1-no-cs-v8-head-n"}  # s1 without FGPEM: what FGPEM adds to s1
-SPEED_CANDIDATE = "sdgas-s1-no-cs-v8-head-n"
-# leave-one-out from the shipped model: sdgasnet-n minus each is what that module contributes (issue #20)
-LEAVE_ONE_OUT = {"sdgas-o-no-figa-n": "FIGA", "sdgas-l3-no-fgpem-n": "FGPEM", "sdgas-o-no-cs-n": "CS",
-                 "sdgas-a5-cs-channel-n": "max-pooled MFA (vs average)", "sdgas-o-v8-head-n": "light head (vs YOLOv8's)"}
+         "sdgas-l5-fgpem-texture-n": R04}
+# what each paper module does in the shipped model (issue #20), (model, reference, module): model minus reference.
+# sdgasnet-n without FIGA (FGPEM included) is yolov8n layer for layer; CS is not in sdgasnet-n, so its row adds it
+# (the YOLOv8-head variant of R04 is sdgasnet with CS).
+MODULES = ((SHIPPED, "yolov8n", "FIGA"), (SHIPPED, "sdgas-s1-no-fgpem-n", "FGPEM"),
+           ("sdgas-o-v8-head-n", SHIPPED, "CS (added)"))
+# leave-one-out from sdgas-r04-n (issue #20, the default of 0.3-0.4): R04 minus each is what that module gave there
+LEAVE_ONE_OUT_R04 = {"sdgas-o-no-figa-n": "FIGA", "sdgas-l3-no-fgpem-n": "FGPEM", "sdgas-o-no-cs-n": "CS",
+                     "sdgas-a5-cs-channel-n": "max-pooled MFA (vs average)",
+                     "sdgas-o-v8-head-n": "light head (vs YOLOv8's)"}
 # yolov8n widened to at least sdgasnet-n's parameter count: a gain over it is not just more parameters
 CONTROLS = ("sdgas-c-yolov8-wide-n",)
 # benchmark name -> model YAML; every model is built from scratch, no weights are downloaded. Self-distillation has
 # its own benchmark (benchmarks.distill): its student must not share the teacher's seed.
-MODELS = {m: f"{m}.yaml" for m in (*BASELINES, *CONTROLS, "sdgas-a0-pan-n", *LADDER, *LEADS, *LEAVE_ONE_OUT)}
+MODELS = {m: f"{m}.yaml" for m in (*BASELINES, SHIPPED, *CONTROLS, *(x for pair in MODULES for x in pair[:2]),
+                                    "sdgas-a0-pan-n", *LADDER, *LEADS, *LEAVE_ONE_OUT_R04)}
 # (model, reference): reported as model minus reference, paired over the seeds both have; each pair once (the last
-# ladder step, sdgasnet-n - a5, is also the average-pooling leave-one-out)
+# ladder step, R04 - a5, is also R04's average-pooling leave-one-out)
 COMPARISONS = tuple(dict.fromkeys((
-    *(("sdgasnet-n", b) for b in (*BASELINES, *CONTROLS)),
-    *(("sdgasnet-n", m) for m in LEAVE_ONE_OUT),
+    *((SHIPPED, b) for b in (*BASELINES, *CONTROLS)),
+    *((a, b) for a, b, _ in MODULES),
+    (SHIPPED, R04),  # what 0.5 changed
+    *((R04, b) for b in (*BASELINES, *CONTROLS)),
+    *((R04, m) for m in LEAVE_ONE_OUT_R04),
     *zip(LADDER[1:], LADDER[:-1]),
     *LEADS.items(),
-    *((SPEED_CANDIDATE, b) for b in (*BASELINES, *CONTROLS)),  # what issue #21's design change gives against them
 )))
 
 

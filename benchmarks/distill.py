@@ -62,6 +62,8 @@ def parse_args(argv=None):
                    help="take finished row-(a) runs from benchmarks.accuracy (its --out DIR) instead of training them")
     args = p.parse_args(argv)
     protocol.check_args(p, args)
+    if args.from_accuracy:  # that benchmark's --out: its run folders of this protocol
+        args.from_accuracy = args.from_accuracy / args.out.name
     if not args.rows or set(args.rows) - set(RECIPES):
         p.error(f"--rows takes letters of 'abcde', got {args.rows!r}")
     args.sd = dict(parse_override(p, kv) for kv in args.sd)

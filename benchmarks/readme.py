@@ -17,7 +17,7 @@ import argparse
 import csv
 from pathlib import Path
 
-from benchmarks.accuracy import SPEED_CANDIDATE
+from benchmarks.accuracy import MODULES, R04, SHIPPED
 from benchmarks.common.report import md_table, read_block, replace_block
 from benchmarks.common.results import RESULTS_DIR, by_model, common_seeds, read_boot, read_rows, replicates
 from benchmarks.common.stats import fmt, fmt_diffs, fmt_interval, fmt_paired, paired, paired_bootstrap
@@ -31,7 +31,7 @@ RELEASES = {
     "accuracy-synthetic-textile-e40-i192.csv": "0.4",
     "accuracy-synthetic-pcb-e40-i256.csv": "0.4",
     "distill-sdgas-a5-cs-channel-n-synthetic-defects-e40-i192.csv": "0.2",
-    "distill-sdgasnet-n-synthetic-defects-e40-i192.csv": "0.4",  # the student-alone rows copied from the accuracy CSV
+    "distill-sdgas-r04-n-synthetic-defects-e40-i192.csv": "0.4",  # the student-alone rows copied from the accuracy CSV
     "speed-cpu.csv": "0.4.2",
     "opcount.csv": "0.4.3",
     "runtimes.csv": "0.4.2",
@@ -48,11 +48,12 @@ SURFACES = (
 )
 # H200 runs of benchmarks/gpu.sh, newest first: the table reads the first, the line under it names the others' ratios
 GPU_CSVS = ("gpu-h200-b.csv", "gpu-h200.csv")  # gpu-h100.csv is 0.3.1's, another card
-SHIPPED, BASELINE, HEAD = "sdgasnet-n", "yolov8n", "sdgas-o-v8-head-n"  # HEAD: sdgasnet-n with YOLOv8's head
-FAST = SPEED_CANDIDATE  # the speed candidate of issue #21: no CS, YOLOv8's head
-SPEED_MODELS = ("sdgasnet-n", "yolov8n", "yolo11n", "yolo26n", HEAD, FAST)
-DISTILL = "distill-sdgasnet-n-synthetic-defects-e40-i192.csv"
-DISTILL_STUDENT = "sdgasnet-n"
+BASELINE = "yolov8n"
+# the models that price a paper module against sdgasnet-n (MODULES), and the 0.3-0.4 default with all of them
+VARIANTS = (*dict.fromkeys(m for pair in MODULES for m in pair[:2] if m not in (SHIPPED, BASELINE)), R04)
+SPEED_MODELS = (SHIPPED, "yolov8n", "yolo11n", "yolo26n", *VARIANTS)
+DISTILL = f"distill-{R04}-synthetic-defects-e40-i192.csv"
+DISTILL_STUDENT = R04
 RUNTIMES = {"torchscript": "TorchScript", "onnx": "ONNX Runtime FP32", "onnx-int8": "ONNX Runtime INT8",
             "openvino": "OpenVINO FP32", "openvino-int8": "OpenVINO INT8", "ncnn": "NCNN"}
 SPEED_CAPTION = ("Release in each header. CPU: PyTorch on a 2-core AMD EPYC, batch 1, imgsz 640, fused FP32, 6-class "
@@ -118,33 +119,25 @@ def accuracy_block(results_dir):
     return "\n".join(md_table(head, body)) + "\n"
 
 
-def variant_table(results_dir, model):
-    """`model` (a variant of sdgasnet-n) against sdgasnet-n and yolov8n, per surface that has its rows."""
+def variants_block(results_dir):
+    """Each of VARIANTS against sdgasnet-n and yolov8n, per surface that has its rows."""
     body = []
-    for surface, data, path, rows, by, boot in surface_results(results_dir):
-        if model not in by:
-            continue
-        seeds, vs_shipped, _ = compare(by, boot, model, SHIPPED)
-        _, vs_base, _ = compare(by, boot, model, BASELINE)
-        _, val, val_seeds = compare(by, boot, model, SHIPPED, "map50")
-        body.append([f"{surface} (`{data}`)", release(path, [r for r in rows if r["model"] == model]), seeds,
-                     fmt([r.get("test_map50") for r in by[model].values()]), vs_shipped, vs_base,
-                     f"{val} ({val_seeds})"])
+    for model in VARIANTS:
+        for surface, data, path, rows, by, boot in surface_results(results_dir):
+            if model not in by:
+                continue
+            _, vs_shipped, _ = compare(by, boot, model, SHIPPED)
+            _, vs_base, _ = compare(by, boot, model, BASELINE)
+            _, val, val_seeds = compare(by, boot, model, SHIPPED, "map50")
+            measured = release(path, [r for r in rows if r["model"] == model])
+            test = fmt([r.get("test_map50") for r in by[model].values()])
+            body.append([f"`{model}`", f"{surface} (`{data}`)", measured, len(by[model]), test, vs_shipped, vs_base,
+                         f"{val} ({val_seeds})"])
     if not body:
-        return f"No rows of `{model}` yet.\n"
-    head = ["surface", "release", "seeds", f"`{model}` test mAP50", "− sdgasnet-n [bootstrap]",
+        return "No rows of these models yet.\n"
+    head = ["model", "surface", "release", "seeds", "test mAP50", "− sdgasnet-n [bootstrap]",
             "− yolov8n [bootstrap]", "− sdgasnet-n on validation [t] (per seed)"]
     return "\n".join(md_table(head, body)) + "\n"
-
-
-def head_block(results_dir):
-    """sdgasnet-n with YOLOv8's classification branch (HEAD) against sdgasnet-n and yolov8n."""
-    return variant_table(results_dir, HEAD)
-
-
-def fast_block(results_dir):
-    """The speed candidate of issue #21 (FAST: no CS, YOLOv8's head) against sdgasnet-n and yolov8n."""
-    return variant_table(results_dir, FAST)
 
 
 def total_ops(rows):
@@ -173,12 +166,15 @@ def speed_block(results_dir):
     earlier = []
     for name in GPU_CSVS[1:]:
         runs = {r["model"]: r for r in read_plain(d / name)}
-        fps, ref = num(runs, SHIPPED, "best_fps"), num(runs, BASELINE, "best_fps")
-        if fps and ref:
-            earlier.append(f"{ratio(fps, ref)} ({fps:.0f} against {ref:.0f} FPS, {release(d / name)}, `{name}`)")
+        ref = num(runs, BASELINE, "best_fps")
+        for m in SPEED_MODELS:
+            fps = num(runs, m, "best_fps")
+            if m != BASELINE and fps and ref:
+                earlier.append(f"{m} {ratio(fps, ref)} ({fps:.0f} against {ref:.0f} FPS, {release(d / name)}, "
+                               f"`{name}`)")
     if earlier:
-        lines += ["", f"Earlier H200 runs of {SHIPPED} against yolov8n (same path; card-to-card and run-to-run spread "
-                      f"is this large): {'; '.join(earlier)}."]
+        lines += ["", f"Earlier H200 runs against yolov8n (same path; run-to-run spread is this large): "
+                      f"{'; '.join(earlier)}."]
     other = read_plain(d / "readme-latency.csv")
     if other:
         runs = "; ".join(f"{r['runtime']} {float(r['latency_vs_yolov8n']):.2f}x ({r['release']}, {r['run']})"
@@ -230,7 +226,7 @@ def distill_block(results_dir):
             n, diff, per_seed = compare(by, boot, name[x], name[y])
             body.append([f"{LABELS[x]} − {LABELS[y]}", n, diff, per_seed, ratio_text(by[name[x]], by[name[y]])])
     r = rows[0]
-    caption = (f"Release {release(path, rows)}, the shipped `{DISTILL_STUDENT}` as student and teacher (the teacher "
+    caption = (f"Release {release(path, rows)}, `{DISTILL_STUDENT}` as student and teacher (the teacher "
                f"one seed before the student): `{r['data']}`, {r['epochs']} epochs at imgsz {r['imgsz']} (alone, 2x "
                f"epochs: {2 * r['epochs']}), test mAP50 points, mean [two-level bootstrap over seeds and test images]; "
                "step time: median training step against the other row's:")
@@ -276,7 +272,7 @@ def models_block(results_dir=None):
 
 
 BLOCKS = {"runs": runs_block, "disk": disk_block, "runtimes": runtimes_block, "speed": speed_block,
-          "models": models_block, "accuracy": accuracy_block, "head": head_block, "fast": fast_block,
+          "models": models_block, "accuracy": accuracy_block, "variants": variants_block,
           "distill": distill_block}
 DATA_BLOCKS = tuple(n for n in BLOCKS if n != "models")  # rendered from the CSVs alone (no model builds)
 

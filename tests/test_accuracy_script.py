@@ -38,7 +38,8 @@ def test_unknown_model_is_rejected_with_the_valid_names(capsys):
 
 def test_every_ladder_step_and_lead_names_a_shipped_yaml():
     cfg = Path(__file__).resolve().parents[1] / "cfg" / "models"
-    steps = {*bench.LADDER, *bench.LEADS, *bench.LEADS.values(), *bench.LEAVE_ONE_OUT, *bench.CONTROLS, "sdgas-a0-pan-n"}
+    steps = {*bench.LADDER, *bench.LEADS, *bench.LEADS.values(), *bench.LEAVE_ONE_OUT_R04, *bench.CONTROLS,
+             *(m for pair in bench.MODULES for m in pair[:2]), "sdgas-a0-pan-n"}
     for step in steps - set(bench.BASELINES):
         base = step[:-2]  # drop the -n scale suffix
         assert list(cfg.rglob(f"{base}.yaml")), f"{base}.yaml is not shipped"
@@ -76,6 +77,15 @@ def test_an_interrupted_run_is_cleared_and_trained_again(tmp_path, monkeypatch):
     bench.run_all(args)
     assert not (half / "weights").exists()
     assert read_rows(args.results)[0]["map50"] == 0.3
+
+
+def test_run_folders_of_two_protocols_never_meet(tmp_path):
+    """A textile run of (model, seed) must not clear the steel run of the same pair (issue #20 lost steel best.pt
+    files that way): each protocol has its own folder under --out."""
+    steel = args_for(tmp_path, "--models", "yolov8n", "--seeds", "0")
+    textile = args_for(tmp_path, "--models", "yolov8n", "--seeds", "0", "--data", "synthetic-textile.yaml")
+    assert run_dir(steel.out, "yolov8n", 0) != run_dir(textile.out, "yolov8n", 0)
+    assert steel.out.parent == textile.out.parent == (tmp_path / "runs").resolve()
 
 
 def test_a_row_trained_with_other_settings_stops_the_resume(tmp_path):
@@ -158,4 +168,5 @@ def test_tiny_run_trains_evaluates_on_val_and_test_and_resumes(tiny_data, tmp_pa
 
 def test_every_comparison_is_reported_once():
     assert len(set(bench.COMPARISONS)) == len(bench.COMPARISONS)
-    assert ("sdgasnet-n", "sdgas-a5-cs-channel-n") in bench.COMPARISONS  # ladder step and leave-one-out alike
+    assert ("sdgas-r04-n", "sdgas-a5-cs-channel-n") in bench.COMPARISONS  # ladder step and leave-one-out alike
+    assert ("sdgasnet-n", "sdgas-r04-n") in bench.COMPARISONS  # what 0.5 changed

@@ -142,12 +142,14 @@ def test_a_misspelt_teacher_yaml_names_the_key_and_the_closest_yaml(tmp_path):
             "sdgasnet-s.yaml?", tmp_path, self_distill=True, sd_teacher="sdgasnet-ss.yaml")
 
 
-@pytest.mark.parametrize("old, new", [("sdgas-a4-cs.yaml", "sdgas-a4-fgpem.yaml"),
-                                      ("sdgas-a3-fgpem.yaml", "sdgas-l4-fgpem-no-cs.yaml")])
-def test_ladder_names_before_0_3_1_say_the_new_name(old, new):
+@pytest.mark.parametrize("old, new, release", [("sdgas-a4-cs.yaml", "sdgas-a4-fgpem.yaml", "0.3.1"),
+                                               ("sdgas-a3-fgpem.yaml", "sdgas-l4-fgpem-no-cs.yaml", "0.3.1"),
+                                               ("sdgas-s1-no-cs-v8-head-n.yaml", "sdgasnet-n.yaml", "0.5"),
+                                               ("sdgas-s1-no-cs-v8-head.yaml", "sdgasnet.yaml", "0.5")])
+def test_renamed_model_yamls_say_the_new_name(old, new, release):
     with pytest.raises(MissingFileError) as e:
         YOLO(old)
-    assert str(e.value).startswith(f"{old}: renamed {new} in sdgas-ultra 0.3.1") and "\n" not in str(e.value)
+    assert str(e.value).startswith(f"{old}: renamed {new} in sdgas-ultra {release}") and "\n" not in str(e.value)
 
 
 def test_other_missing_yamls_keep_upstreams_error():

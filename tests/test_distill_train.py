@@ -439,8 +439,9 @@ def test_benchmark_takes_row_a_from_the_accuracy_benchmark_where_it_finished(ben
         append_row(boot_path(store), {"model": "sdgasnet-n", "seed": seed, "boot_map50": "0.5 0.6",
                                       "boot_map50_95": "0.3 0.4"})
         append_row(store, {"model": "sdgasnet-n", "seed": seed, **settings, "map50": 0.55, "test_map50": 0.5})
-    (acc_out / "sdgasnet-n" / "seed0" / "weights").mkdir(parents=True)
-    (acc_out / "sdgasnet-n" / "seed0" / "weights" / "best.pt").write_bytes(b"weights")
+    acc_runs = acc_out / "synthetic-defects-e40-i192"  # the accuracy benchmark's folder of this protocol
+    (acc_runs / "sdgasnet-n" / "seed0" / "weights").mkdir(parents=True)
+    (acc_runs / "sdgasnet-n" / "seed0" / "weights" / "best.pt").write_bytes(b"weights")
     trained = []
     monkeypatch.setattr(protocol, "run_pending", lambda runs, results, out: trained.extend(r[:2] for r in runs))
     args = bench.parse_args(["--seeds", "0", "--rows", "a", "--out", str(tmp_path / "runs"),
@@ -451,7 +452,7 @@ def test_benchmark_takes_row_a_from_the_accuracy_benchmark_where_it_finished(ben
     assert (row["model"], row["seed"], row["test_map50"], row["teacher"], row["step_ms"]) == \
         ("sdgasnet-n", 0, 0.5, "", "")
     assert list(read_boot(tmp_path / "distill.csv")[("sdgasnet-n", 0)]["map50"]) == [0.5, 0.6]
-    linked = tmp_path / "runs" / "sdgasnet-n" / "seed0"
+    linked = tmp_path / "runs" / "synthetic-defects-e40-i192" / "sdgasnet-n" / "seed0"
     assert linked.is_symlink() and (linked / "weights" / "best.pt").read_bytes() == b"weights"
     trained.clear()
     bench.run_all(args)  # the copied row now marks seed 0 done: not copied twice (run_pending skips it by its row)
@@ -472,9 +473,10 @@ def test_benchmark_runs_at_a_tiny_budget_and_resumes(bench, tiny_data, tmp_path,
     assert runs[("sdgasnet-n+2x-epochs", 1)]["epochs"] == 2 and runs[("sdgasnet-n+sd", 1)]["test_map50"] is not None
     sd = runs[("sdgasnet-n+sd", 1)]
     assert sd["teacher"] == "sdgasnet-n seed 0" and float(sd["step_ms"]) > 0
-    sd_args = run_args(tmp_path / "runs" / "sdgasnet-n+sd-yolov6" / "seed1")
+    out = bench.parse_args(argv).out  # <--out>/<protocol>
+    sd_args = run_args(out / "sdgasnet-n+sd-yolov6" / "seed1")
     assert "sd_mode: yolov6" in sd_args and "seed: 1\n" in sd_args
-    assert "sd_kl: false" in run_args(tmp_path / "runs" / "sdgasnet-n+featkd" / "seed1")
+    assert "sd_kl: false" in run_args(out / "sdgasnet-n+featkd" / "seed1")
     capsys.readouterr()
     bench.main(argv)  # everything is done: nothing trains again
     out = capsys.readouterr().out

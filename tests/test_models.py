@@ -67,11 +67,11 @@ def test_every_shipped_model_yaml_builds(name):
         assert model(torch.zeros(1, 3, 64, 64))[0].shape == (1, 4 + model.yaml["nc"], anchors)
 
 
-def test_sdgasnet_max_pools_in_mfa_and_its_ladder_step_before_it_averages():
-    """sdgasnet = sdgas-a5-cs-channel with max-pooled MFA (issue #10): the one difference, same weights."""
+def test_r04_max_pools_in_mfa_and_its_ladder_step_before_it_averages():
+    """sdgas-r04 = sdgas-a5-cs-channel with max-pooled MFA (issue #10): the one difference, same weights."""
     from sdgas_ultra.nn import FIGA
 
-    full, step = (YOLO(name).model for name in ("sdgasnet-n.yaml", "sdgas-a5-cs-channel-n.yaml"))
+    full, step = (YOLO(name).model for name in ("sdgas-r04-n.yaml", "sdgas-a5-cs-channel-n.yaml"))
     (figa_full,), (figa_step,) = ([m for m in model.modules() if isinstance(m, FIGA)] for model in (full, step))
     assert (figa_full.align.down, figa_step.align.down) == ("max", "avg")
     assert [p.shape for p in full.parameters()] == [p.shape for p in step.parameters()]
@@ -107,8 +107,8 @@ def module_names(name):
 
 
 def test_leave_one_out_models_remove_exactly_their_module():
-    """Issue #20's leave-one-out set: each file is sdgasnet-n without one idea."""
-    full = module_names("sdgasnet-n.yaml")
+    """Issue #20's leave-one-out set of the 0.3-0.4 default: each file is sdgas-r04-n without one idea."""
+    full = module_names("sdgas-r04-n.yaml")
     assert {"FIGA", "Allocate", "FGPEM", "CS"} <= full
     assert full - module_names("sdgas-o-no-figa-n.yaml") == {"FIGA", "Allocate", "MFA", "FGPEM", "DCTProjector"} & full
     assert full - module_names("sdgas-o-no-cs-n.yaml") == {"CS"}
@@ -119,7 +119,7 @@ def test_v8_head_variant_has_yolov8s_full_classification_branch():
     """(Detect.legacy is a class attribute that the last parsed model sets, so the branch itself is inspected.)"""
     from ultralytics.nn.modules import Conv
 
-    v8, light = (YOLO(n).model.model[-1] for n in ("sdgas-o-v8-head-n.yaml", "sdgasnet-n.yaml"))
+    v8, light = (YOLO(n).model.model[-1] for n in ("sdgas-o-v8-head-n.yaml", "sdgas-r04-n.yaml"))
     assert isinstance(v8.cv3[0][0], Conv) and v8.cv3[0][0].conv.groups == 1  # a full 3x3, not a depthwise one
     assert not isinstance(light.cv3[0][0], Conv)
     assert sum(p.numel() for p in v8.cv3.parameters()) > 2 * sum(p.numel() for p in light.cv3.parameters())
@@ -129,3 +129,21 @@ def test_width_control_has_at_least_sdgasnets_parameters_within_ten_percent():
     count = lambda n: sum(p.numel() for p in YOLO(n).model.parameters())  # noqa: E731
     wide, ours, v8 = count("sdgas-c-yolov8-wide-n.yaml"), count("sdgasnet-n.yaml"), count("yolov8n.yaml")
     assert v8 < ours <= wide <= 1.1 * ours
+
+
+def shapes(model, skip=()):
+    """Sorted parameter shapes of `model`, without those of the module types in `skip`."""
+    drop = {id(p) for m in model.modules() if type(m).__name__ in skip for p in m.parameters()}
+    return sorted(tuple(p.shape) for p in model.parameters() if id(p) not in drop)
+
+
+def test_sdgasnet_without_figa_is_yolov8n_and_its_module_files_differ_by_one_module():
+    """Issue #20 since 0.5: sdgasnet-n is yolov8n plus FIGA (gather with FGPEM, allocate), YOLOv8's head included;
+    sdgas-s1-no-fgpem is it without FGPEM, the YOLOv8-head variant of sdgas-r04 is it with CS."""
+    from ultralytics.nn.tasks import DetectionModel
+
+    ours, v8 = (DetectionModel(name, nc=6, verbose=False) for name in ("sdgasnet-n.yaml", "yolov8n.yaml"))
+    assert shapes(ours, skip=("FIGA", "Allocate")) == shapes(v8)
+    assert "FGPEM" in module_names("sdgasnet-n.yaml") and "CS" not in module_names("sdgasnet-n.yaml")
+    assert module_names("sdgasnet-n.yaml") - module_names("sdgas-s1-no-fgpem-n.yaml") >= {"FGPEM"}
+    assert module_names("sdgas-o-v8-head-n.yaml") - module_names("sdgasnet-n.yaml") == {"CS"}

@@ -1,6 +1,6 @@
 # sdgas-ultra, AGPL-3.0
 """Fine-tuning from YOLOv8 weights: `pretrained=yolov8<s>.pt` transfers the whole backbone of every scale and leaves
-SD-GASNet's own (light) Detect classification branch in place. Checkpoints are made here, never downloaded."""
+the model's own Detect classification branch in place. Checkpoints are made here, never downloaded."""
 
 import subprocess
 import sys
@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 from ultralytics import YOLO
-from ultralytics.nn.modules import DWConv
+from ultralytics.nn.modules import Conv
 
 from sdgas_ultra import SDGASModel
 
@@ -37,14 +37,20 @@ def randomise(model):
     return model
 
 
-def test_yolov8n_checkpoint_transfers_the_whole_backbone_and_keeps_the_light_head(tmp_path, caplog):
+@pytest.mark.parametrize("name", ["sdgasnet-n.yaml", "sdgas-r04-n.yaml"])
+def test_yolov8n_checkpoint_transfers_the_whole_backbone_and_keeps_the_models_own_head(name, tmp_path):
+    """sdgasnet-n has YOLOv8's head (since 0.5): it works as upstream. sdgas-r04-n keeps its light YOLO11-style
+    branch where upstream would put YOLOv8's back. Either way the head still predicts the model's own classes."""
     source = YOLO("yolov8n.yaml")  # COCO-sized head (80 classes), as yolov8n.pt
     randomise(source.model)
     source.save(tmp_path / "yolov8n.pt")
-    model = SDGASModel("sdgasnet-n.yaml")
+    model = SDGASModel(name)
+    light = not isinstance(model.model.model[-1].cv3[0][0], Conv)  # YOLOv8's branch starts with a full Conv
     model.load(tmp_path / "yolov8n.pt")
     assert_backbone_transferred(source.model, model.model)
-    assert isinstance(model.model.model[-1].cv3[0][0][0], DWConv)  # still the YOLO11-style branch
+    head = model.model.model[-1]
+    assert (not isinstance(head.cv3[0][0], Conv)) == light == (name == "sdgas-r04-n.yaml")
+    assert all(branch[-1].out_channels == head.nc == 6 for branch in head.cv3)
 
 
 @pytest.mark.slow

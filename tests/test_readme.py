@@ -38,8 +38,11 @@ def changed_block(tmp_path, block, csv_name, old, new):
 
 
 def test_a_number_changed_in_a_csv_changes_its_block(tmp_path):
-    before, after = changed_block(tmp_path, "speed", "speed-cpu.csv", "44.66", "54.66")
-    assert "| sdgasnet-n | 54.7 | 1.43x |" in after and after != before
+    rows = {r["model"]: r for r in csv.DictReader(open(readme.RESULTS_DIR / "speed-cpu.csv"))}
+    old, ref = rows[readme.SHIPPED]["latency_ms"], float(rows[readme.BASELINE]["latency_ms"])
+    new = f"{float(old) + 10:.2f}"
+    before, after = changed_block(tmp_path, "speed", "speed-cpu.csv", f",{old},", f",{new},")
+    assert f"| sdgasnet-n | {float(new):.1f} | {float(new) / ref:.2f}x |" in after and after != before
     assert readme.stale(readme.README.read_text(), {"speed": after}) == ["speed"]
 
 
@@ -58,11 +61,11 @@ def test_a_surface_without_results_reads_not_measured(tmp_path):
     assert text.count("not measured") == len(readme.SURFACES)
 
 
-def test_a_variant_block_has_a_row_only_where_the_variant_ran(tmp_path):
-    assert readme.fast_block(tmp_path) == f"No rows of `{readme.FAST}` yet.\n"
-    fast, head = readme.fast_block(readme.RESULTS_DIR), readme.head_block(readme.RESULTS_DIR)
-    assert f"`{readme.FAST}` test mAP50" in fast and f"`{readme.HEAD}` test mAP50" in head
-    assert "| steel (`synthetic-defects`) |" in fast and "| PCB" not in fast  # s1 never ran on PCB
+def test_the_variants_block_has_a_row_only_where_a_variant_ran(tmp_path):
+    assert readme.variants_block(tmp_path) == "No rows of these models yet.\n"
+    text = readme.variants_block(readme.RESULTS_DIR)
+    assert all(f"| `{m}` | steel (`synthetic-defects`) |" in text for m in readme.VARIANTS)
+    assert "| `sdgas-s1-no-cs-v8-head-n` | PCB" not in text  # s1 never ran on PCB
 
 
 def test_the_speed_block_names_every_earlier_h200_run():
@@ -72,8 +75,11 @@ def test_the_speed_block_names_every_earlier_h200_run():
 
 def test_every_block_names_the_release_it_measured():
     blocks = readme.render(names=readme.DATA_BLOCKS)
-    assert "| steel (`synthetic-defects`) | 0.4; 40 epochs, imgsz 192 |" in blocks["accuracy"]  # its two models only
-    assert "Release 0.4, 0.4.2, the shipped `sdgasnet-n`" in blocks["distill"]
+    path = readme.RESULTS_DIR / "accuracy-synthetic-defects-e40-i192.csv"
+    two = [r for r in csv.DictReader(open(path)) if r["model"] in (readme.SHIPPED, readme.BASELINE)]
+    steel = f"| steel (`synthetic-defects`) | {readme.release(path, two)}; 40 epochs, imgsz 192 |"
+    assert steel in blocks["accuracy"]  # the releases of its two models' rows only
+    assert "Release 0.4, 0.4.2, `sdgas-r04-n` as student and teacher" in blocks["distill"]
     assert "H200 FPS (0.4.3)" in blocks["speed"]
     assert "measured with" in blocks["disk"] and "| release |" in blocks["runs"]
 

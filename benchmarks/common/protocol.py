@@ -4,6 +4,7 @@
 Every run trains from scratch (`deterministic=True`, the seed of the run) with the protocol's settings; best.pt is
 chosen on the val split and evaluated once on val and once on the test split, which chooses nothing. A finished run
 appends its row to the results CSV; a rerun skips it, and a folder without a row (interrupted) is trained again.
+Run folders are <out>/<protocol>/<model>/seed<k>: runs of another protocol (dataset, budget, size) never share one.
 """
 
 import shutil
@@ -29,7 +30,8 @@ def parser(doc, name):
     p.add_argument("--workers", type=int, default=0, help="dataloader workers")
     p.add_argument("--device", default="cpu", help="training device, e.g. cpu or 0")
     p.add_argument("--fraction", type=float, default=1.0, help="fraction of the training set to use")
-    p.add_argument("--out", type=Path, default=Path(f"runs/{name}"), help="run folders, one per (model, seed)")
+    p.add_argument("--out", type=Path, default=Path(f"runs/{name}"),
+                   help="run folders, <out>/<protocol>/<model>/seed<k>")
     p.add_argument("--results", type=Path, help=f"results CSV (default: benchmarks/results/{name}-<protocol>.csv)")
     p.add_argument("--report", action="store_true", help="train nothing; print the tables of the results")
     return p
@@ -37,13 +39,13 @@ def parser(doc, name):
 
 def check_args(p, args):
     """Reject values that would make runs differ or fail late; make --out absolute (ultralytics would nest a relative
-    project under its runs_dir)."""
+    project under its runs_dir) and the protocol's own folder in it."""
     cli.at_least(p, args, {"epochs": 1, "imgsz": 32, "batch": 1, "workers": 0})
     if not 0 < args.fraction <= 1:
         p.error(f"--fraction must be in (0, 1], got {args.fraction}")
     if len(set(args.seeds)) != len(args.seeds):
         p.error("--seeds must not repeat a seed")
-    args.out = args.out.resolve()
+    args.out = (args.out / protocol_tag(settings(args))).resolve()
 
 
 def settings(args):

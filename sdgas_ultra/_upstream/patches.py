@@ -224,7 +224,8 @@ def BaseModel_load(original):
     """Weights loaded into an SD-GASNet model (`pretrained=yolov8n.pt`) keep its own Detect classification branch.
 
     When the class counts differ, upstream replaces the branch with the source's to transfer its hidden layers: from a
-    YOLOv8 checkpoint that would turn the light YOLO11-style branch of sdgasnet.yaml back into YOLOv8's heavier one.
+    YOLOv8 checkpoint that would turn the light YOLO11-style branch of a `legacy: false` YAML (sdgas-r04.yaml) back
+    into YOLOv8's heavier one.
     Logs how many backbone tensors were transferred."""
 
     def wrapper(self, weights, verbose=True):

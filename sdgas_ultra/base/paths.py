@@ -11,10 +11,12 @@ PACKAGE_DIR = Path(__file__).resolve().parents[1]  # sdgas_ultra/
 # wheel: sdgas_ultra/cfg; source checkout (editable install, tests): <repo>/cfg
 CFG_DIR = PACKAGE_DIR / "cfg" if (PACKAGE_DIR / "cfg").is_dir() else PACKAGE_DIR.parent / "cfg"
 SCALED_STEM = re.compile(r"^(?P<base>.+)-(?P<scale>[a-z])$")  # sdgasnet-n -> sdgasnet, n
-# model YAMLs renamed in 0.3.1 (the ladder adds CS before FGPEM): old name -> (new name, what changed)
+# model YAMLs renamed: old name -> (new name, what changed, release). 0.3.1: the ladder adds CS before FGPEM; 0.5:
+# the speed candidate s1 is the default
 RENAMED = {
-    "sdgas-a4-cs.yaml": ("sdgas-a4-fgpem.yaml", "same network"),
-    "sdgas-a3-fgpem.yaml": ("sdgas-l4-fgpem-no-cs.yaml", "FGPEM without CS is now lead l4"),
+    "sdgas-a4-cs.yaml": ("sdgas-a4-fgpem.yaml", "same network", "0.3.1"),
+    "sdgas-a3-fgpem.yaml": ("sdgas-l4-fgpem-no-cs.yaml", "FGPEM without CS is now lead l4", "0.3.1"),
+    "sdgas-s1-no-cs-v8-head.yaml": ("sdgasnet.yaml", "same network: s1 is the default", "0.5"),
 }
 
 
@@ -42,8 +44,11 @@ def missing_model_yaml(name):
     """MissingFileError for a model YAML that does not exist and was renamed or is close to a shipped one, or None
     (not a plugin name: upstream's own error stands)."""
     base = Path(name).name
-    if base in RENAMED:
-        new, why = RENAMED[base]
-        return MissingFileError(f"{name}: renamed {new} in sdgas-ultra 0.3.1 ({why}); use {new}")
+    scaled = SCALED_STEM.match(Path(base).stem)  # sdgas-s1-no-cs-v8-head-n.yaml: the file of scale n
+    old = base if base in RENAMED or not scaled else f"{scaled['base']}.yaml"
+    if old in RENAMED:
+        new, why, release = RENAMED[old]
+        new = new if old == base else new.replace(".yaml", f"-{scaled['scale']}.yaml")
+        return MissingFileError(f"{name}: renamed {new} in sdgas-ultra {release} ({why}); use {new}")
     near = closest(base, model_yaml_names(), n=1, cutoff=0.8)
     return MissingFileError(f"{name}: no such model YAML; did you mean {near[0]}?") if near else None
