@@ -65,7 +65,7 @@ def test_the_variants_block_has_a_row_only_where_a_variant_ran(tmp_path):
     assert readme.variants_block(tmp_path) == "No rows of these models yet.\n"
     text = readme.variants_block(readme.RESULTS_DIR)
     assert all(f"| `{m}` | steel (`synthetic-defects`) |" in text for m in readme.VARIANTS)
-    assert "| `sdgas-s1-no-cs-v8-head-n` | PCB" not in text  # s1 never ran on PCB
+    assert "| `sdgas-s1-no-fgpem-n` | PCB" not in text  # never run on PCB
 
 
 def test_the_speed_block_names_every_earlier_h200_run():
