@@ -85,8 +85,9 @@ def test_every_block_names_the_release_it_measured():
 
 
 def test_a_version_column_overrides_the_release_mapping():
-    assert readme.release("speed-cpu.csv", [{"version": "0.5.0"}]) == "0.5.0"
-    assert readme.release("speed-cpu.csv", [{"version": ""}, {"version": "0.5.0"}]) == "0.4.2, 0.5.0"
+    name = "gpu-h200.csv"  # a CSV without the column: RELEASES names its release
+    assert readme.release(name, [{"version": "0.5.1"}]) == "0.5.1"
+    assert readme.release(name, [{"version": ""}, {"version": "0.5.1"}]) == f"{readme.RELEASES[name]}, 0.5.1"
     assert readme.release("unknown.csv") == "unrecorded"
 
 
