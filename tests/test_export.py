@@ -374,11 +374,12 @@ def test_exports_run_in_stock_ultralytics_without_the_plugin(trained, export, re
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("scale", "smlx")  # n: the trained model above
-def test_every_scale_exports_to_dynamic_onnx_and_matches_pytorch(tmp_path, monkeypatch, scale):
+@pytest.mark.parametrize("name", [*(f"sdgasnet-{s}.yaml" for s in "smlx"), "sdgas-r04-n.yaml"])  # n: trained above
+def test_every_scale_exports_to_dynamic_onnx_and_matches_pytorch(tmp_path, monkeypatch, name):
+    """Every scale of the default, and sdgas-r04-n, whose CS and light head the default does not have."""
     ort = pytest.importorskip("onnxruntime")
     monkeypatch.chdir(tmp_path)  # a model built from YAML is exported next to its name, i.e. here
-    model = YOLO(f"sdgasnet-{scale}.yaml")
+    model = YOLO(name)
     with no_fft():
         f = model.export(format="onnx", imgsz=IMGSZ, dynamic=True, simplify=False, verbose=False)
     sess = ort.InferenceSession(f, providers=["CPUExecutionProvider"])

@@ -166,12 +166,13 @@ def test_allocate_fuses_once_and_only_after_batchnorm_is_folded():
 
 # ----------------------------------------------------------------------------------------------- whole model
 def test_a_checkpoint_saved_as_ultralytics_saves_it_gives_the_old_outputs(tmp_path, monkeypatch):
-    """A checkpoint pickles the model object: one written before the rewrites has the same attributes as one written
-    now (no layer gained or renamed a parameter), so it loads into the new forwards and must predict what the old
-    forwards predicted, unfused (validation during training) and fused (predict, export)."""
+    """A checkpoint of sdgas-r04 (every module; the default of 0.3-0.4) pickles the model object: one written before
+    the rewrites has the same attributes as one written now (no layer gained or renamed a parameter), so it loads into
+    the new forwards and must predict what the old forwards predicted, unfused (validation during training) and fused
+    (predict, export)."""
     sdgas_ultra.activate()
     torch.manual_seed(0)  # the initialisation: the same model whatever ran before
-    model = randomized(sdgas_ultra.SDGASModel("sdgasnet-n.yaml").model, weights=False)
+    model = randomized(sdgas_ultra.SDGASModel("sdgas-r04-n.yaml").model, weights=False)
     for branch in model.model[-1].cv3:  # class logits around 0 instead of the rare-class prior: scores that vary
         torch.nn.init.zeros_(branch[-1].bias)
     model = model.half().float()  # the weights as a checkpoint stores them (fp16)
