@@ -225,7 +225,7 @@ def BaseModel_load(original):
 
     When the class counts differ, upstream replaces the branch with the source's to transfer its hidden layers: from a
     YOLOv8 checkpoint that would turn the light YOLO11-style branch of a `legacy: false` YAML (sdgas-r04.yaml) back
-    into YOLOv8's heavier one.
+    into YOLOv8's heavier one; a branch of the source's structure (sdgasnet.yaml's) is transferred as upstream does.
     Logs how many backbone tensors were transferred."""
 
     def wrapper(self, weights, verbose=True):
