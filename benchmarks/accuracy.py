@@ -91,8 +91,7 @@ def parse_args(argv=None):
     if args.docs and not args.report:
         p.error("--docs goes with --report")
     protocol.check_args(p, args)
-    tag = protocol.protocol_tag(protocol.settings(args))
-    args.results = (args.results or RESULTS_DIR / f"accuracy-{tag}.csv").resolve()
+    args.results = (args.results or RESULTS_DIR / f"accuracy-{args.tag}.csv").resolve()
     return args
 
 

@@ -62,15 +62,14 @@ def parse_args(argv=None):
                    help="take finished row-(a) runs from benchmarks.accuracy (its --out DIR) instead of training them")
     args = p.parse_args(argv)
     protocol.check_args(p, args)
-    if args.from_accuracy:  # that benchmark's --out: its run folders of this protocol
-        args.from_accuracy = args.from_accuracy / args.out.name
     if not args.rows or set(args.rows) - set(RECIPES):
         p.error(f"--rows takes letters of 'abcde', got {args.rows!r}")
     args.sd = dict(parse_override(p, kv) for kv in args.sd)
     args.teacher = args.teacher or args.student
     pair = args.student if args.teacher == args.student else f"{args.student}-from-{args.teacher}"
-    tag = protocol.protocol_tag(protocol.settings(args))
-    args.results = (args.results or RESULTS_DIR / f"distill-{pair}-{tag}.csv").resolve()
+    args.results = (args.results or RESULTS_DIR / f"distill-{pair}-{args.tag}.csv").resolve()
+    if args.from_accuracy:  # that benchmark's --out: its run folders of this protocol
+        args.from_accuracy = args.from_accuracy / args.tag
     return args
 
 
@@ -145,7 +144,7 @@ def from_accuracy(args, name, seed, expected):
     """Copy the accuracy benchmark's finished run (name, seed) into this benchmark as row (a): its row and bootstrap
     replicates into --results, its run folder linked into --out. Returns False (nothing copied) when that benchmark
     has no finished row for it, or no run folder with a best.pt under --from-accuracy."""
-    store = args.results.with_name(f"accuracy-{protocol.protocol_tag(protocol.settings(args))}.csv")
+    store = args.results.with_name(f"accuracy-{args.tag}.csv")
     row, source = done(read_rows(store), name, seed, expected), protocol.run_dir(args.from_accuracy, name, seed)
     if row is None or not (source / "weights" / "best.pt").is_file():
         return False

@@ -38,14 +38,15 @@ def parser(doc, name):
 
 
 def check_args(p, args):
-    """Reject values that would make runs differ or fail late; make --out absolute (ultralytics would nest a relative
-    project under its runs_dir) and the protocol's own folder in it."""
+    """Reject values that would make runs differ or fail late; set args.tag (the protocol's file-name tag) and make
+    --out the protocol's own folder in it, absolute (ultralytics would nest a relative project under its runs_dir)."""
     cli.at_least(p, args, {"epochs": 1, "imgsz": 32, "batch": 1, "workers": 0})
     if not 0 < args.fraction <= 1:
         p.error(f"--fraction must be in (0, 1], got {args.fraction}")
     if len(set(args.seeds)) != len(args.seeds):
         p.error("--seeds must not repeat a seed")
-    args.out = (args.out / protocol_tag(settings(args))).resolve()
+    args.tag = protocol_tag(settings(args))
+    args.out = (args.out / args.tag).resolve()
 
 
 def settings(args):

@@ -44,11 +44,12 @@ def missing_model_yaml(name):
     """MissingFileError for a model YAML that does not exist and was renamed or is close to a shipped one, or None
     (not a plugin name: upstream's own error stands)."""
     base = Path(name).name
-    scaled = SCALED_STEM.match(Path(base).stem)  # sdgas-s1-no-cs-v8-head-n.yaml: the file of scale n
-    old = base if base in RENAMED or not scaled else f"{scaled['base']}.yaml"
-    if old in RENAMED:
-        new, why, release = RENAMED[old]
-        new = new if old == base else new.replace(".yaml", f"-{scaled['scale']}.yaml")
+    stem, scale = Path(base).stem, ""
+    if f"{stem}.yaml" not in RENAMED and (m := SCALED_STEM.match(stem)):  # sdgas-s1-no-cs-v8-head-n.yaml: scale n
+        stem, scale = m["base"], f"-{m['scale']}"
+    if f"{stem}.yaml" in RENAMED:
+        new, why, release = RENAMED[f"{stem}.yaml"]
+        new = new.replace(".yaml", f"{scale}.yaml")
         return MissingFileError(f"{name}: renamed {new} in sdgas-ultra {release} ({why}); use {new}")
     near = closest(base, model_yaml_names(), n=1, cutoff=0.8)
     return MissingFileError(f"{name}: no such model YAML; did you mean {near[0]}?") if near else None
