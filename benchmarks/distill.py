@@ -57,7 +57,7 @@ def parse_args(argv=None):
     p.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="teacher seeds; students use seed + 1")
     p.add_argument("--rows", default="abcde", help="which student rows to run, any of 'abcde'")
     p.add_argument("--sd", nargs="*", default=[], metavar="KEY=VALUE", help="sd_ overrides for row (c), e.g. sd_T=3")
-    p.add_argument("--docs", type=Path, help="also rewrite the block between the distill markers of this file")
+    p.add_argument("--docs", type=Path, help="also rewrite the distill-<student> block of this file")
     p.add_argument("--from-accuracy", type=Path, metavar="DIR",
                    help="take finished row-(a) runs from benchmarks.accuracy (its --out DIR) instead of training them")
     args = p.parse_args(argv)
@@ -66,8 +66,8 @@ def parse_args(argv=None):
         p.error(f"--rows takes letters of 'abcde', got {args.rows!r}")
     args.sd = dict(parse_override(p, kv) for kv in args.sd)
     args.teacher = args.teacher or args.student
-    pair = args.student if args.teacher == args.student else f"{args.student}-from-{args.teacher}"
-    args.results = (args.results or RESULTS_DIR / f"distill-{pair}-{args.tag}.csv").resolve()
+    args.pair = args.student if args.teacher == args.student else f"{args.student}-from-{args.teacher}"
+    args.results = (args.results or RESULTS_DIR / f"distill-{args.pair}-{args.tag}.csv").resolve()
     if args.from_accuracy:  # that benchmark's --out: its run folders of this protocol
         args.from_accuracy = args.from_accuracy / args.tag
     return args
@@ -228,7 +228,7 @@ def main(argv=None):
         run_all(args)
     text = report(read_rows(args.results), args)
     if args.docs:
-        write_docs(args.docs, text, "distill")
+        write_docs(args.docs, text, f"distill-{args.pair}")
     print(text)
 
 

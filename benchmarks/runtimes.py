@@ -6,19 +6,20 @@
     python -m benchmarks.runtimes --data path/data.yaml --imgsz 64 --epochs 1 --runs 3    # smoke run (minutes)
 
 Each model (a checkpoint given with --weights, else trained from its YAML for --epochs on --data) is exported by the
-stock `yolo export` command, once per VARIANTS row: TorchScript, ONNX FP32 and INT8, OpenVINO FP32 and INT8 (`quantize=8
-data=...`, calibrated on the dataset), NCNN. The exported files are then loaded with the stock `YOLO(file)` in a child
-process started with SDGAS_ULTRA_DISABLE=1 (ultralytics stays stock; the child checks that sdgas_ultra was never
-imported), one child per runtime; the PyTorch checkpoints run in a child with the plugin on. Each child predicts the
-same images, runs `val` on --split (mAP50), and times `predict` on one image (batch 1, wall time as a user sees it,
-after a warm-up) with the shared interleaved timer (benchmarks/common/timing.py): each round runs both models once,
-so the sdgasnet-n / yolov8n ratio of a runtime is paired by round. Reported per model and runtime: mAP50 (INT8 also as the change from FP32 of
-the same runtime), agreement with PyTorch (matched boxes: same class, IoU >= 0.5; the largest coordinate difference
-in pixels of the original image), median latency and its ratio to yolov8n (INT8 also to FP32). Run the latency on a
-quiet machine (`--runs 0` skips it). A variant that fails to export or load is reported with its error, and the
-others still run. Stock YOLO leaves OpenVINO's CPU plugin at its default precision, bf16 on CPUs with AMX or
-AVX512-BF16: there its "FP32" boxes differ from PyTorch by a few px, yolov8n's alike (tests/test_export.py checks
-the export itself at f32). A 1-epoch smoke model has near-tied scores, so its boxes agree only by chance.
+stock `yolo export` command, once per VARIANTS row: TorchScript, ONNX FP32 and INT8, OpenVINO FP32 and INT8
+(`quantize=8 data=...`, calibrated on the dataset), NCNN. The exported files are then loaded with the stock
+`YOLO(file)` in a child process started with SDGAS_ULTRA_DISABLE=1 (ultralytics stays stock; the child checks that
+sdgas_ultra was never imported), one child per runtime; the PyTorch checkpoints run in a child with the plugin on.
+Each child predicts the same images, runs `val` on --split (mAP50), and times `predict` on one image (batch 1, wall
+time as a user sees it, after a warm-up) with the shared interleaved timer (benchmarks/common/timing.py): each round
+runs both models once, so the sdgasnet-n / yolov8n ratio of a runtime is paired by round. Reported per model and
+runtime: mAP50 (INT8 also as the change from FP32 of the same runtime), agreement with PyTorch (matched boxes: same
+class, IoU >= 0.5; the largest coordinate difference in pixels of the original image), median latency and its ratio
+to yolov8n (INT8 also to FP32). Run the latency on a quiet machine (`--runs 0` skips it). A variant that fails to
+export or load is reported with its error, and the others still run. Stock YOLO leaves OpenVINO's CPU plugin at its
+default precision, bf16 on CPUs with AMX or AVX512-BF16: there its "FP32" boxes differ from PyTorch by a few px,
+yolov8n's alike (tests/test_export.py checks the export itself at f32). A 1-epoch smoke model has near-tied scores,
+so its boxes agree only by chance.
 """
 
 import argparse
@@ -299,7 +300,8 @@ def child(spec_path, result_path):
             results[key] = {"error": f"{type(e).__name__}: {e}".splitlines()[0][:200]}
     image = spec["images"][0] if spec["images"] else None
     if image and models and spec["runs"]:
-        calls = {key: (lambda m=m: m.predict(image, imgsz=imgsz, device="cpu", verbose=False)) for key, m in models.items()}
+        calls = {key: (lambda m=m: m.predict(image, imgsz=imgsz, device="cpu", verbose=False))
+                 for key, m in models.items()}
         for key, ms in interleaved(calls, spec["runs"], spec["warmup"]).items():
             results[key]["latency_ms"] = ms
     results["sdgas_ultra_imported"] = "sdgas_ultra" in sys.modules

@@ -5,7 +5,8 @@ the two tiers, and the tiny synthetic dataset that the training tests share.
 Tiers: the plugin's own behaviour (the default) and the `upstream` tier, tests that pin ultralytics' or CPython's own
 behaviour or texts, which .ci/compat.sh runs against each supported ultralytics release. An upstream test runs only
 when the -m expression names the marker: `pytest -m "not slow"` is the fast plugin tier, `pytest -m upstream` the
-upstream tier, `pytest -m "upstream or not upstream"` both. A test file or test named on the command line always runs."""
+upstream tier, `pytest -m "upstream or not upstream"` both. A test file or test named on the command line always
+runs."""
 
 import os
 import tempfile

@@ -176,7 +176,8 @@ def test_an_unknown_fgpem_choice_names_the_file_and_row(tmp_path):
     from sdgas_ultra.base.paths import CFG_DIR
 
     path = tmp_path / "bad-fgpem.yaml"
-    path.write_text((CFG_DIR / "models" / "sdgasnet.yaml").read_text().replace("0.25, 2, True, max", "0.25, 2, maybe, max"))
+    text = (CFG_DIR / "models" / "sdgasnet.yaml").read_text()
+    path.write_text(text.replace("0.25, 2, True, max", "0.25, 2, maybe, max"))
     with pytest.raises(ModelYAMLError) as e:
         YOLO(str(path))
     assert str(e.value).startswith(f"{path}: head row 0 (layer 10) [[2, 4, 6, 9], 1, 'FIGA', ")

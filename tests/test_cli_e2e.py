@@ -55,7 +55,8 @@ def val_ground_truth(data):
 
 
 def test_unrelated_python_imports_neither_torch_nor_ultralytics():
-    code = "import sys, json; print(json.dumps([m for m in ('torch', 'ultralytics', 'sdgas_ultra') if m in sys.modules]))"
+    code = ("import sys, json; "
+            "print(json.dumps([m for m in ('torch', 'ultralytics', 'sdgas_ultra') if m in sys.modules]))")
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True).stdout.strip() == "[]"
 
 

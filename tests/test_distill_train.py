@@ -399,7 +399,8 @@ def bench():
 
 
 def test_benchmark_students_take_the_seed_after_their_teachers(bench):
-    plan = [(name, seed, teacher) for name, seed, _, _, teacher, _ in bench.plan(bench.parse_args(["--seeds", "0", "1"]))]
+    runs = bench.plan(bench.parse_args(["--seeds", "0", "1"]))
+    plan = [(name, seed, teacher) for name, seed, _, _, teacher, _ in runs]
     t0, t1 = ("sdgasnet-n", 0), ("sdgasnet-n", 1)
     assert plan == [
         ("sdgasnet-n", 0, None),  # teacher of seed 0 ...

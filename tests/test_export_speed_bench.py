@@ -38,7 +38,8 @@ def test_table_gives_medians_quartiles_and_ratios_to_the_baseline():
     times = {"yolov8n": [1.0, 2.0, 3.0, 4.0], "sdgasnet-n": [2.0, 4.0, 6.0, 8.0]}
     text = export_speed.table([("yolov8n", 3_150_000, 2**20 * 12), ("sdgasnet-n", 3_280_000, 2**20 * 13)], times, args)
     assert "batch 1, imgsz 64, nc 6, 4 interleaved rounds after 10 warm-up" in text
-    assert "| Model | Params (M) | ONNX (MB) | Median (ms) | IQR (ms) | vs yolov8n |\n|---|---:|---:|---:|---:|---:|" in text
+    assert ("| Model | Params (M) | ONNX (MB) | Median (ms) | IQR (ms) | vs yolov8n |\n"
+            "|---|---:|---:|---:|---:|---:|") in text
     assert "| yolov8n | 3.15 | 12.0 | 2.50 | 1.75-3.25 | 1.00x |" in text
     assert "| sdgasnet-n | 3.28 | 13.0 | 5.00 | 3.50-6.50 | 2.00x |" in text
 

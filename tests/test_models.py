@@ -78,7 +78,8 @@ def test_r04_max_pools_in_mfa_and_its_ladder_step_before_it_averages():
 
 
 def test_ladder_start_is_the_yolov8n_network():
-    """sdgas-a0-pan-n builds yolov8n layer for layer (module types, tensor names and shapes): the ladder starts there."""
+    """sdgas-a0-pan-n builds yolov8n layer for layer (module types, tensor names and shapes): the ladder starts
+    there."""
     from ultralytics.nn.tasks import DetectionModel
 
     a0, v8 = (DetectionModel(name, nc=6, verbose=False) for name in ("sdgas-a0-pan-n.yaml", "yolov8n.yaml"))

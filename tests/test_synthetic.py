@@ -194,7 +194,8 @@ def test_defaults_agree_in_yaml_module_and_signature():
     cfg = yaml.safe_load((ROOT / "cfg" / "datasets" / "synthetic-defects.yaml").read_text())
     sig = inspect.signature(generate).parameters
     signature = {"train": sig["n_train"].default, "val": sig["n_val"].default}
-    signature.update(test=sig["n_test"].default, seed=sig["seed"].default, imgsz=sig["imgsz"].default, easy=sig["easy"].default)
+    signature.update(test=sig["n_test"].default, seed=sig["seed"].default, imgsz=sig["imgsz"].default,
+                     easy=sig["easy"].default)
     assert cfg["synthetic"] == synthetic.DEFAULTS == signature
 
 
