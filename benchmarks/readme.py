@@ -32,7 +32,7 @@ RELEASES = {
     "accuracy-synthetic-pcb-e40-i256.csv": "0.4",
     "distill-sdgas-a5-cs-channel-n-synthetic-defects-e40-i192.csv": "0.2",
     "distill-sdgas-r04-n-synthetic-defects-e40-i192.csv": "0.4",  # the student-alone rows copied from the accuracy CSV
-    "speed-cpu.csv": "0.5",
+    "speed-cpu.csv": "0.5.1",
     "opcount.csv": "0.5",
     "gpu-h100.csv": "0.3.1",
     "gpu-h200.csv": "0.4.3",
@@ -51,8 +51,8 @@ BASELINE = "yolov8n"
 # the models that price a paper module against sdgasnet-n (MODULES), and the 0.3-0.4 default with all of them
 VARIANTS = (*dict.fromkeys(m for pair in MODULES for m in pair[:2] if m not in (SHIPPED, BASELINE)), R04)
 SPEED_MODELS = (SHIPPED, "yolov8n", "yolo11n", "yolo26n", *VARIANTS)
-DISTILL = f"distill-{R04}-synthetic-defects-e40-i192.csv"
-DISTILL_STUDENT = R04
+DISTILL = f"distill-{SHIPPED}-synthetic-defects-e40-i192.csv"
+DISTILL_STUDENT = SHIPPED
 RUNTIMES_SEED = "seed 3, the first both models have since 0.5; seed 0 before"  # the weights runtimes.csv measured
 RUNTIMES = {"torchscript": "TorchScript", "onnx": "ONNX Runtime FP32", "onnx-int8": "ONNX Runtime INT8",
             "openvino": "OpenVINO FP32", "openvino-int8": "OpenVINO INT8", "ncnn": "NCNN"}
