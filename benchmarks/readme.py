@@ -30,8 +30,6 @@ RELEASES = {
     "accuracy-synthetic-defects-e40-i192.csv": "0.4",
     "accuracy-synthetic-textile-e40-i192.csv": "0.4",
     "accuracy-synthetic-pcb-e40-i256.csv": "0.4",
-    "distill-sdgas-a5-cs-channel-n-synthetic-defects-e40-i192.csv": "0.2",
-    "distill-sdgas-r04-n-synthetic-defects-e40-i192.csv": "0.4",  # the student-alone rows copied from the accuracy CSV
     "speed-cpu.csv": "0.5.1",
     "opcount.csv": "0.5",
     "gpu-h100.csv": "0.3.1",

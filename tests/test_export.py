@@ -151,7 +151,7 @@ def assert_same_detections(ref, got):
     One exception: of two overlapping same-class boxes whose scores are equal to within the export's precision
     (neighbouring anchors on a uniform patch of image), NMS keeps the one the last digits favour, so PyTorch and the
     export may keep different ones. A detection without a partner passes only if the other side has an unpartnered
-    detection of its class and score (within SCORE): the same tie, kept the other way."""
+    detection of its class and score (within SCORE) whose box overlaps it: the same tie, kept the other way."""
     worst = [0.0, 0.0]
     assert len(ref) == len(got)
     for i, (a, b) in enumerate(zip(ref, got)):
@@ -163,9 +163,12 @@ def assert_same_detections(ref, got):
             score = np.abs(x[:, None, 4] - y[None, :, 4])
             ok = (box <= BOX_PX) & (score <= SCORE) & (x[:, None, 5] == y[None, :, 5])
             alone.append(x[~ok.any(1)])
-            worst = [max(worst[0], box[ok].max()), max(worst[1], score[ok].max())]
+            worst = [max(worst[0], box[ok].max(initial=0.0)), max(worst[1], score[ok].max(initial=0.0))]
         pt, exported = alone
-        tie = (np.abs(pt[:, None, 4] - exported[None, :, 4]) <= SCORE) & (pt[:, None, 5] == exported[None, :, 5])
+        p, e = pt[:, None], exported[None]
+        overlap = (np.minimum(p[..., 2], e[..., 2]) > np.maximum(p[..., 0], e[..., 0])) & (
+            np.minimum(p[..., 3], e[..., 3]) > np.maximum(p[..., 1], e[..., 1]))
+        tie = (np.abs(p[..., 4] - e[..., 4]) <= SCORE) & (p[..., 5] == e[..., 5]) & overlap
         assert len(pt) == len(exported) and tie.any(1).all() and tie.any(0).all(), \
             f"image {i}: unmatched detections {pt} (PyTorch), {exported} (exported)"
     return worst  # largest box and score differences over matched pairs, for -s output
@@ -176,9 +179,15 @@ def test_the_detection_comparison_allows_a_tie_kept_the_other_way_and_nothing_el
     other = kept.copy()
     other[0, 1] += 16  # the neighbouring box of the same class, same score: NMS kept the other one of a tie
     assert_same_detections([kept], [other])
+    far = other.copy()
+    far[0, :4] = [60, 0, 90, 30]  # same class and score, but not the neighbouring box: no tie
+    with pytest.raises(AssertionError, match="unmatched detections"):
+        assert_same_detections([kept], [far])
     other[0, 4] = 0.45  # not a tie: a score that differs
     with pytest.raises(AssertionError, match="unmatched detections"):
         assert_same_detections([kept], [other])
+    with pytest.raises(AssertionError, match="unmatched detections"):  # nothing matches: still the clear message
+        assert_same_detections([kept[:1]], [far[:1]])
 
 
 def assert_same_raw(ref, got):
