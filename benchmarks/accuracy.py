@@ -42,13 +42,13 @@ R04 = "sdgas-r04-n"  # the sdgasnet of 0.3.0-0.4.4 (FIGA with FGPEM, CS, light h
 # yolov8n layer for layer and trains to the same digits on a seed, so the ladder starts from yolov8n's rows.
 LADDER = ("yolov8n", "sdgas-a1-head-n", "sdgas-a2-figa-n", "sdgas-a3-cs-n", "sdgas-a4-fgpem-n", "sdgas-a5-cs-channel-n",
           R04)
-# leads (cfg/models/ablation/sdgas-l*.yaml, sdgas-s2..s4): lead -> the model it changes, reported against it.
+# leads (cfg/models/ablation/sdgas-l*.yaml, sdgas-s2-fast.yaml, sdgas-s3-lean.yaml): lead -> the model it changes,
+# reported against it.
 # A lead that wins becomes a ladder step or the shipped model (max-pooled MFA, lead l2, became a5 -> sdgas-r04; s1, no
-# CS and YOLOv8's head, became sdgasnet in 0.5); the others stay here with their numbers (s2-fast, s3-lean and
-# s4-lean-half: candidates for #21's CPU target).
+# CS and YOLOv8's head, became sdgasnet in 0.5); the others stay here with their numbers (s2-fast and s3-lean:
+# candidates for #21's CPU target).
 LEADS = {"sdgas-l1-late-inject-n": "sdgas-a5-cs-channel-n", "sdgas-l4-fgpem-no-cs-n": "sdgas-a2-figa-n",
-         "sdgas-l5-fgpem-texture-n": R04, "sdgas-s2-fast-n": SHIPPED,
-         "sdgas-s3-lean-n": SHIPPED, "sdgas-s4-lean-half-n": SHIPPED}
+         "sdgas-l5-fgpem-texture-n": R04, "sdgas-s2-fast-n": SHIPPED, "sdgas-s3-lean-n": SHIPPED}
 # what each paper module does in the shipped model (issue #20), (model, reference, module): model minus reference.
 # sdgasnet-n without FIGA (FGPEM included) is yolov8n layer for layer; CS is not in sdgasnet-n, so its row adds it
 # (the YOLOv8-head variant of R04 is sdgasnet with CS).
