@@ -30,7 +30,7 @@ RELEASES = {
     "accuracy-synthetic-defects-e40-i192.csv": "0.4",
     "accuracy-synthetic-textile-e40-i192.csv": "0.4",
     "accuracy-synthetic-pcb-e40-i256.csv": "0.4",
-    "speed-cpu.csv": "0.5.1",
+    "speed-cpu.csv": "0.5.2",
     "opcount.csv": "0.5",
     "gpu-h100.csv": "0.3.1",
     "gpu-h200.csv": "0.4.3",
