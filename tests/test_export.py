@@ -30,6 +30,7 @@ import numpy as np
 import pytest
 import torch
 from ultralytics import YOLO
+from ultralytics.utils.metrics import box_iou
 
 import sdgas_ultra
 from sdgas_ultra.data.synthetic import generate
@@ -166,8 +167,7 @@ def assert_same_detections(ref, got):
             worst = [max(worst[0], box[ok].max(initial=0.0)), max(worst[1], score[ok].max(initial=0.0))]
         pt, exported = alone
         p, e = pt[:, None], exported[None]
-        overlap = (np.minimum(p[..., 2], e[..., 2]) > np.maximum(p[..., 0], e[..., 0])) & (
-            np.minimum(p[..., 3], e[..., 3]) > np.maximum(p[..., 1], e[..., 1]))
+        overlap = box_iou(torch.from_numpy(pt[:, :4]), torch.from_numpy(exported[:, :4])).numpy() > 0
         tie = (np.abs(p[..., 4] - e[..., 4]) <= SCORE) & (p[..., 5] == e[..., 5]) & overlap
         assert len(pt) == len(exported) and tie.any(1).all() and tie.any(0).all(), \
             f"image {i}: unmatched detections {pt} (PyTorch), {exported} (exported)"
