@@ -12,7 +12,8 @@ evaluated once on the dataset's test split, which chooses nothing (no checkpoint
 comparisons also carry a paired two-level bootstrap interval over seeds and test images: BOOT fixed resamples of the
 test images, shared by every model and seed, give each run BOOT replicate mAPs (stored in boot-<protocol>.csv); a
 replicate of a comparison draws seeds with replacement and averages the per-seed differences of that image resample;
-the interval is the 2.5-97.5 % percentile range of the replicates.
+the interval is the 2.5-97.5 % percentile range of the replicates. Each run's learning curve (val mAP50 after each
+epoch) is kept in curves-<protocol>.csv: the report reads sdgasnet-n's lead over yolov8n at points of the schedule.
 
 Each (model, seed) run trains into <out>/<protocol>/<model>/seed<k>/ (not committed) and, once best.pt has been
 re-validated, appends one row to the results CSV (default benchmarks/results/accuracy-<protocol>.csv, committed):
@@ -29,7 +30,7 @@ from pathlib import Path
 from benchmarks.common import protocol
 from benchmarks.common.plot import plot_tradeoff
 from benchmarks.common.report import md_table, write_docs
-from benchmarks.common.results import RESULTS_DIR, common_seeds, read_boot, read_rows, replicates
+from benchmarks.common.results import RESULTS_DIR, common_seeds, read_boot, read_curves, read_rows, replicates
 from benchmarks.common.stats import fmt, fmt_diffs, fmt_interval, fmt_paired, paired, paired_bootstrap
 
 BASELINES = ("yolov8n", "yolo11n", "yolo26n")
@@ -75,6 +76,11 @@ COMPARISONS = tuple(dict.fromkeys((
     *zip(LADDER[1:], LADDER[:-1]),
     *LEADS.items(),
 )))
+
+
+# the learning-curve table: sdgasnet-n against these, read at these fractions of the schedule
+CURVE_REFERENCES = ("yolov8n", *CONTROLS)
+CURVE_POINTS = (0.25, 0.5, 0.75, 0.9, 1.0)
 
 
 def parse_args(argv=None):
@@ -132,9 +138,40 @@ def comparison_rows(by, key, boot=None):
     return body
 
 
-def report(rows, title, boot=None):
+def curve_rows(curves, a, b):
+    """Learning-curve rows of model a against b over the seeds both have a curve of: at each of CURVE_POINTS, the best
+    val mAP50 reached so far by each (mean ± std) and the paired difference [t interval], per seed."""
+    seeds = sorted(s for m, s in curves if m == a and (b, s) in curves)
+    if not seeds:
+        return []
+    n = min(len(curves[(m, s)]) for m in (a, b) for s in seeds)
+    body = []
+    for f in CURVE_POINTS:
+        e = max(1, round(f * n))
+        best = {m: {s: float(curves[(m, s)][:e].max()) for s in seeds} for m in (a, b)}
+        mean, half, diffs = paired(best[a], best[b])
+        body.append([f"{e} of {n}", fmt(list(best[b].values())), fmt(list(best[a].values())), fmt_paired(mean, half),
+                     fmt_diffs(diffs)])
+    return body
+
+
+def curve_lines(curves):
+    """Markdown of the learning-curve tables of SHIPPED against each of CURVE_REFERENCES that has curves ([] if
+    none)."""
+    lines = []
+    for b in CURVE_REFERENCES:
+        body = curve_rows(curves, SHIPPED, b)
+        if body:
+            lines += [f"Learning curve, {SHIPPED} against {b} on the val split: the best val mAP50 reached by each "
+                      "epoch of the one schedule (the learning rate still high at the early points), mean over the "
+                      "seeds both have curves of; Δ paired [95 % Student-t interval]:", ""]
+            lines += md_table(["epoch", b, SHIPPED, "Δ", "Δ per seed"], body) + [""]
+    return lines
+
+
+def report(rows, title, boot=None, curves=None):
     """Markdown section for one protocol's rows: per-model table, paired comparisons on the test split (reporting) and
-    on the val split (choosing), per-seed and per-class tables."""
+    on the val split (choosing), learning curves (with `curves`, read_curves' dict), per-seed and per-class tables."""
     order = list(MODELS)  # baselines, then the ladder in its order, then the leads; unknown names last
     models = sorted(dict.fromkeys(r["model"] for r in rows), key=lambda m: order.index(m) if m in order else len(order))
     by = {m: {r["seed"]: r for r in rows if r["model"] == m} for m in models}
@@ -173,6 +210,7 @@ def report(rows, title, boot=None):
         lines += [("Val split (the split designs are chosen on), paired" if has_test else "Paired")
                   + " differences in points, mean [95 % Student-t interval over seeds]:", ""]
         lines += md_table(["comparison", "seeds", "Δ mAP50", "Δ mAP50-95", per_seed], val) + [""]
+    lines += curve_lines(curves or {})
     key = "test_map50" if has_test else "map50"
     lines += [f"{'Test' if has_test else 'Val'} mAP50 per seed:", ""]
     lines += md_table(["Model", *(f"seed {s}" for s in seeds)],
@@ -193,7 +231,8 @@ def full_report(results_dir=RESULTS_DIR):
     for path in sorted(Path(results_dir).glob("accuracy-*.csv")):
         rows = read_rows(path)
         if rows:
-            parts.append(report(rows, f"{path.stem} (`benchmarks/results/{path.name}`)", read_boot(path)))
+            parts.append(report(rows, f"{path.stem} (`benchmarks/results/{path.name}`)", read_boot(path),
+                                read_curves(path)))
     return "\n".join(parts)
 
 

@@ -33,8 +33,9 @@ from pathlib import Path
 
 from benchmarks.common import protocol
 from benchmarks.common.report import md_table, write_docs
-from benchmarks.common.results import (RESULTS_DIR, append_row, boot_columns, boot_path, done, read_boot, read_rows,
-                                       replicates)
+from benchmarks.common.evaluation import val_curve
+from benchmarks.common.results import (RESULTS_DIR, append_row, boot_columns, boot_path, curve_columns, curve_path,
+                                       done, read_boot, read_rows, replicates)
 from benchmarks.common.stats import fmt_diffs, fmt_interval, fmt_paired, paired, paired_bootstrap
 
 RECIPES = {  # row -> (model-name suffix, training keys); the teacher is added as distill_model
@@ -157,6 +158,8 @@ def from_accuracy(args, name, seed, expected):
     folder.symlink_to(source.resolve(), target_is_directory=True)
     append_row(boot_path(args.results), {"model": name, "seed": seed,
                                          **boot_columns(read_boot(store)[(name, seed)])})
+    curve = val_curve(source / "results.csv")
+    append_row(curve_path(args.results), {"model": name, "seed": seed, **curve_columns(curve)})
     append_row(args.results, {**row, "teacher": "", "step_ms": ""})  # last: the row marks the run as done
     print(f"{name} seed {seed}: taken from the accuracy benchmark ({store.name}, {source})")
     return True

@@ -3,13 +3,14 @@
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import sdgas_ultra
 from benchmarks import accuracy as bench
 from benchmarks.common.protocol import run_dir, settings
 from benchmarks.common.report import markers
-from benchmarks.common.results import RESULTS_DIR, append_row, done, read_boot, read_rows
+from benchmarks.common.results import RESULTS_DIR, append_row, done, read_boot, read_curves, read_rows
 
 
 def fake_metrics(map50, classes=("crazing", "scratches")):
@@ -23,6 +24,15 @@ def fake_boot(value):
     import numpy as np
 
     return {"map50": np.full(200, value), "map50_95": np.full(200, value / 2)}
+
+
+def fake_run(folder, map50, curve=(0.1, 0.3)):
+    """What train_one leaves and returns, with made-up numbers: ultralytics' results.csv (val mAP50 per epoch) in
+    the run folder, the metrics and the bootstrap replicates."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "results.csv").write_text("epoch,  metrics/mAP50(B)\n" + "".join(f"{e},{v}\n" for e, v in
+                                                                            enumerate(curve, 1)))
+    return fake_metrics(map50), fake_boot(map50)
 
 
 def args_for(tmp_path, *extra):
@@ -57,7 +67,7 @@ def test_finished_runs_are_skipped_and_new_ones_appended(tmp_path, monkeypatch):
 
     def train(model, seed, a, folder):
         trained.append((model, seed))
-        return fake_metrics(0.6), fake_boot(0.6)
+        return fake_run(folder, 0.6)
 
     monkeypatch.setattr(bench, "train_one", train)
     bench.run_all(args)
@@ -72,8 +82,7 @@ def test_an_interrupted_run_is_cleared_and_trained_again(tmp_path, monkeypatch):
     half = run_dir(args.out, "yolov8n", 0)
     (half / "weights").mkdir(parents=True)
     (half / "weights" / "last.pt").write_bytes(b"half")
-    monkeypatch.setattr(bench, "train_one",
-                        lambda model, seed, a, folder: (folder.mkdir(), (fake_metrics(0.3), fake_boot(0.3)))[1])
+    monkeypatch.setattr(bench, "train_one", lambda model, seed, a, folder: fake_run(folder, 0.3))
     bench.run_all(args)
     assert not (half / "weights").exists()
     assert read_rows(args.results)[0]["map50"] == 0.3
@@ -107,12 +116,29 @@ def test_report_holds_means_paired_differences_and_per_seed_values(tmp_path):
     assert "| sdgasnet-n | 55.0 | 61.0 |" in text
 
 
-def test_each_run_stores_its_bootstrap_replicates_beside_the_results(tmp_path, monkeypatch):
+def test_each_run_stores_its_bootstrap_replicates_and_curve_beside_the_results(tmp_path, monkeypatch):
     args = args_for(tmp_path, "--models", "yolov8n", "--seeds", "0")
-    monkeypatch.setattr(bench, "train_one", lambda model, seed, a, folder: (fake_metrics(0.4), fake_boot(0.25)))
+    monkeypatch.setattr(bench, "train_one", lambda model, seed, a, folder: (fake_run(folder, 0.4, (0.1, 0.25, 0.2))[0],
+                                                                            fake_boot(0.25)))
     bench.run_all(args)
     boot = read_boot(args.results)
     assert list(boot) == [("yolov8n", 0)] and boot[("yolov8n", 0)]["map50"].tolist() == [0.25] * 200
+    assert {k: v.tolist() for k, v in read_curves(args.results).items()} == {("yolov8n", 0): [0.1, 0.25, 0.2]}
+
+
+def test_report_reads_the_learning_curves_at_points_of_the_schedule(tmp_path):
+    args = args_for(tmp_path, "--seeds", "0", "1")
+    for seed in (0, 1):
+        for model, m in (("yolov8n", 0.5), ("sdgasnet-n", 0.6)):
+            append_row(args.results, {"model": model, "seed": seed, **settings(args), **fake_metrics(m)})
+    ramp = np.linspace(0.01, 0.40, 40)  # 40 epochs; sdgasnet-n leads by 5 points until epoch 20, then by 1
+    curves = {("yolov8n", s): ramp for s in (0, 1)}
+    curves.update({("sdgasnet-n", s): ramp + np.where(np.arange(40) < 20, 0.05, 0.01) for s in (0, 1)})
+    text = bench.report(read_rows(args.results), "t", curves=curves)
+    assert "Learning curve, sdgasnet-n against yolov8n on the val split" in text
+    assert "| 10 of 40 | 10.0 ± 0.0 | 15.0 ± 0.0 | +5.0 [+5.0, +5.0] | +5.0 +5.0 |" in text  # best of epochs 1-10
+    assert "| 40 of 40 | 40.0 ± 0.0 | 41.0 ± 0.0 | +1.0 [+1.0, +1.0] | +1.0 +1.0 |" in text
+    assert "against sdgas-c-yolov8-wide-n" not in text  # no curves of the control: no table
 
 
 def test_report_leads_with_test_numbers_and_their_bootstrap_interval(tmp_path):
@@ -161,6 +187,7 @@ def test_tiny_run_trains_evaluates_on_val_and_test_and_resumes(tiny_data, tmp_pa
     assert row["model"] == "yolov8n" and row["epochs"] == 1 and row["params"] > 3e6
     assert row["test_map50"] is not None and row["val_gain_last_tenth"] == 0.0  # one epoch: nothing after 90 %
     assert read_boot(tmp_path / "accuracy-t.csv")[("yolov8n", 0)]["map50"].shape == (200,)
+    assert read_curves(tmp_path / "accuracy-t.csv")[("yolov8n", 0)].shape == (1,)  # one epoch, one point
     capsys.readouterr()
     bench.main(argv)
     assert "finished earlier, skipped" in capsys.readouterr().out

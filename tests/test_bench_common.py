@@ -53,6 +53,15 @@ def test_bootstrap_replicates_round_trip_beside_the_results(tmp_path):
 
 
 # --- paired statistics ---------------------------------------------------------------------------------------------
+def test_learning_curves_round_trip_beside_the_results(tmp_path):
+    res = tmp_path / "accuracy-x.csv"
+    assert results.curve_path(res).name == "curves-x.csv"
+    assert results.curve_path(tmp_path / "distill-y.csv").name == "curves-distill-y.csv"
+    assert results.read_curves(res) == {}
+    results.append_row(results.curve_path(res), {"model": "a", "seed": 2, **results.curve_columns([0.1, 0.234567])})
+    assert {k: v.tolist() for k, v in results.read_curves(res).items()} == {("a", 2): [0.1, 0.23457]}
+
+
 def test_paired_interval_is_the_student_t_interval_of_the_per_seed_differences():
     # differences 0.02, 0.04, 0.06: mean 0.04, sample sd 0.02, t(0.975, 2) = 4.303 -> half-width 4.303 * 0.02 / sqrt 3
     mean, half, diffs = stats.paired({0: 0.52, 1: 0.54, 2: 0.56, 3: 0.9}, {0: 0.50, 1: 0.50, 2: 0.50})

@@ -431,7 +431,7 @@ def test_benchmark_report_gives_paired_differences_with_student_t_intervals(benc
 
 def test_benchmark_takes_row_a_from_the_accuracy_benchmark_where_it_finished(bench, tmp_path, monkeypatch):
     from benchmarks.common import protocol
-    from benchmarks.common.results import append_row, boot_path, read_boot, read_rows
+    from benchmarks.common.results import append_row, boot_path, read_boot, read_curves, read_rows
 
     store, acc_out = tmp_path / "accuracy-synthetic-defects-e40-i192.csv", tmp_path / "acc"
     settings = {"data": "synthetic-defects.yaml", "epochs": 40, "imgsz": 192, "batch": 16, "optimizer": "auto",
@@ -443,6 +443,7 @@ def test_benchmark_takes_row_a_from_the_accuracy_benchmark_where_it_finished(ben
     acc_runs = acc_out / "synthetic-defects-e40-i192"  # the accuracy benchmark's folder of this protocol
     (acc_runs / "sdgasnet-n" / "seed0" / "weights").mkdir(parents=True)
     (acc_runs / "sdgasnet-n" / "seed0" / "weights" / "best.pt").write_bytes(b"weights")
+    (acc_runs / "sdgasnet-n" / "seed0" / "results.csv").write_text("epoch,metrics/mAP50(B)\n1,0.2\n2,0.4\n")
     trained = []
     monkeypatch.setattr(protocol, "run_pending", lambda runs, results, out: trained.extend(r[:2] for r in runs))
     args = bench.parse_args(["--seeds", "0", "--rows", "a", "--out", str(tmp_path / "runs"),
@@ -453,6 +454,7 @@ def test_benchmark_takes_row_a_from_the_accuracy_benchmark_where_it_finished(ben
     assert (row["model"], row["seed"], row["test_map50"], row["teacher"], row["step_ms"]) == \
         ("sdgasnet-n", 0, 0.5, "", "")
     assert list(read_boot(tmp_path / "distill.csv")[("sdgasnet-n", 0)]["map50"]) == [0.5, 0.6]
+    assert read_curves(tmp_path / "distill.csv")[("sdgasnet-n", 0)].tolist() == [0.2, 0.4]  # its curve comes along
     linked = tmp_path / "runs" / "synthetic-defects-e40-i192" / "sdgasnet-n" / "seed0"
     assert linked.is_symlink() and (linked / "weights" / "best.pt").read_bytes() == b"weights"
     trained.clear()

@@ -49,10 +49,15 @@ def size(weights):
     return {"params": get_num_params(net), "gflops640": round(get_flops(net, 640), 3)}
 
 
+def val_curve(results_csv):
+    """Val mAP50 after each epoch, from the results.csv that ultralytics writes into a run folder."""
+    with open(results_csv, newline="") as f:
+        return [float(r["metrics/mAP50(B)"]) for r in csv.DictReader(f, skipinitialspace=True)]
+
+
 def last_tenth_gain(results_csv):
     """Best val mAP50 of all epochs minus the best of the first 90 %: what the last tenth of training added."""
-    with open(results_csv, newline="") as f:
-        curve = [float(r["metrics/mAP50(B)"]) for r in csv.DictReader(f, skipinitialspace=True)]
+    curve = val_curve(results_csv)
     return round(max(curve) - max(curve[: max(1, int(0.9 * len(curve)))]), 5)
 
 

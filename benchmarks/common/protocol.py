@@ -3,7 +3,8 @@
 
 Every run trains from scratch (`deterministic=True`, the seed of the run) with the protocol's settings; best.pt is
 chosen on the val split and evaluated once on val and once on the test split, which chooses nothing. A finished run
-appends its row to the results CSV; a rerun skips it, and a folder without a row (interrupted) is trained again.
+appends its bootstrap replicates, its learning curve (val mAP50 after each epoch) and last its row to the results
+files; a rerun skips it, and a folder without a row (interrupted) is trained again.
 Run folders are <out>/<protocol>/<model>/seed<k>: runs of another protocol (dataset, budget, size) never share one.
 """
 
@@ -12,8 +13,8 @@ import time
 from pathlib import Path
 
 from . import cli
-from .evaluation import measure
-from .results import append_row, boot_columns, boot_path, done, read_rows
+from .evaluation import measure, val_curve
+from .results import append_row, boot_columns, boot_path, curve_columns, curve_path, done, read_rows
 
 SETTINGS = ("data", "epochs", "imgsz", "batch", "optimizer", "fraction")  # what all runs of one protocol share
 
@@ -86,6 +87,8 @@ def run_pending(runs, results, out):
         row = {"model": name, "seed": seed, **expected, **columns, "train_s": round(time.time() - t0, 1),
                "version": __version__}
         append_row(boot_path(results), {"model": name, "seed": seed, **boot_columns(boot)})
+        curve = val_curve(folder / "results.csv")
+        append_row(curve_path(results), {"model": name, "seed": seed, **curve_columns(curve)})
         append_row(results, row)  # last: the row marks the run as done
         print(f"{tag}: val mAP50 {row['map50']:.3f}, test mAP50 {row.get('test_map50', float('nan')):.3f} -> "
               f"{results} (elapsed {time.time() - start:.0f} s)")

@@ -1,5 +1,6 @@
 # sdgas-ultra, AGPL-3.0
-"""The results store: one CSV row per finished run (its row marks the run done), bootstrap replicates beside it.
+"""The results store: one CSV row per finished run (its row marks the run done); beside it the run's bootstrap
+replicates (boot-*.csv) and its learning curve (curves-*.csv).
 
 Rows are appended under a file lock and each write replaces the file atomically, so benchmark processes running side
 by side never drop each other's rows; the header is the union of the rows' columns, in order of first appearance.
@@ -68,6 +69,25 @@ def boot_path(results):
     """The bootstrap replicates file beside a results CSV: accuracy-X.csv -> boot-X.csv, distill-X.csv ->
     boot-distill-X.csv."""
     return Path(results).with_name("boot-" + Path(results).name.removeprefix("accuracy-"))
+
+
+def curve_path(results):
+    """The learning-curve file beside a results CSV: accuracy-X.csv -> curves-X.csv, distill-X.csv ->
+    curves-distill-X.csv."""
+    return Path(results).with_name("curves-" + Path(results).name.removeprefix("accuracy-"))
+
+
+def curve_columns(curve):
+    """A learning curve as CSV cells: {"val_map50": "0.01234 0.05678 ..."} of val mAP50 after each epoch."""
+    return {"val_map50": " ".join(f"{x:.5f}" for x in curve)}
+
+
+def read_curves(results):
+    """{(model, seed): (epochs,) array of val mAP50 after each epoch} of a results CSV's curve file ({} if none)."""
+    if not curve_path(results).is_file():
+        return {}
+    with open(curve_path(results), newline="") as f:
+        return {(r["model"], int(r["seed"])): np.array(r["val_map50"].split(), float) for r in csv.DictReader(f)}
 
 
 def boot_columns(boot):
