@@ -40,7 +40,9 @@ RELEASES = {
 SURFACES = (
     ("steel", "synthetic-defects", "accuracy-synthetic-defects-e40-i192.csv"),
     ("steel, 2x budget", "synthetic-defects", "accuracy-synthetic-defects-e80-i192.csv"),
+    ("steel, 3x budget", "synthetic-defects", "accuracy-synthetic-defects-e120-i192.csv"),
     ("textile", "synthetic-textile", "accuracy-synthetic-textile-e40-i192.csv"),
+    ("textile, 2x budget", "synthetic-textile", "accuracy-synthetic-textile-e80-i192.csv"),
     ("PCB", "synthetic-pcb", "accuracy-synthetic-pcb-e40-i256.csv"),
 )
 # H200 runs of benchmarks/gpu.sh, newest first: the table reads the first, the line under it names the others' ratios

@@ -5,7 +5,7 @@ Installing the package is enough: a start-up hook activates the plugin whenever 
 `yolo train model=sdgasnet-n.yaml` works with no import. `from sdgas_ultra import SDGASModel` gives the Python API.
 """
 
-__version__ = "0.5.2"
+__version__ = "0.5.3"
 __all__ = ("SDGASModel", "activate", "__version__")
 
 
