@@ -13,7 +13,8 @@ comparisons also carry a paired two-level bootstrap interval over seeds and test
 test images, shared by every model and seed, give each run BOOT replicate mAPs (stored in boot-<protocol>.csv); a
 replicate of a comparison draws seeds with replacement and averages the per-seed differences of that image resample;
 the interval is the 2.5-97.5 % percentile range of the replicates. Each run's learning curve (val mAP50 after each
-epoch) is kept in curves-<protocol>.csv: the report reads sdgasnet-n's lead over yolov8n at points of the schedule.
+epoch) is kept in curves-<protocol>.csv: the report reads sdgasnet-n's lead over yolov8n and the width control at
+points of the schedule.
 
 Each (model, seed) run trains into <out>/<protocol>/<model>/seed<k>/ (not committed) and, once best.pt has been
 re-validated, appends one row to the results CSV (default benchmarks/results/accuracy-<protocol>.csv, committed):
