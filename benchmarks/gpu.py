@@ -40,7 +40,7 @@ import sdgas_ultra
 from benchmarks.common import cli
 from benchmarks.common.models import build
 from benchmarks.common.report import cpu_name, md_table
-from benchmarks.common.results import RESULTS_DIR, write_rows
+from benchmarks.common.results import RESULTS_DIR, boot_path, curve_path, write_rows
 from benchmarks.common.timing import interleaved
 
 MODELS = ("sdgasnet-n", "yolov8n", "yolo11n", "yolo26n")
@@ -310,8 +310,8 @@ def accuracy(args):
             failed.append(f"{part.name} (exit {proc.returncode})")
             print(f"--- {part.name} failed; end of its log:\n{(part / 'log.txt').read_text()[-2000:]}", flush=True)
     save_curves(args)
-    merged = merge_csv(sorted(args.acc_dir.glob("*/accuracy-part.csv")),
-                       args.out / f"accuracy-gpu-e{args.acc_epochs}-i{args.acc_imgsz}.csv")
+    merged = merge_parts(sorted(args.acc_dir.glob("*/accuracy-part.csv")),
+                         args.out / f"accuracy-gpu-e{args.acc_epochs}-i{args.acc_imgsz}.csv")
     text = f"accuracy runs that did not finish: {', '.join(failed)}\n" if failed else ""
     if merged:
         report = subprocess.run([sys.executable, "-m", "benchmarks.accuracy", *common, "--report",
@@ -328,6 +328,14 @@ def save_curves(args):
     for curve in sorted((args.acc_dir / "runs").glob("*/seed*/results.csv")):
         dest.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(curve, dest / f"{curve.parent.parent.name}-{curve.parent.name}.csv")
+
+
+def merge_parts(parts, dest):
+    """merge_csv of the runs' results CSVs into dest, and of the bootstrap and curve files beside them into those
+    beside dest (boot_path, curve_path), so that the report of dest has its intervals and learning curves."""
+    for side in (boot_path, curve_path):
+        merge_csv([side(p) for p in parts if side(p).is_file()], side(dest))
+    return merge_csv(parts, dest)
 
 
 def merge_csv(parts, dest):

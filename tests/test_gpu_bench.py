@@ -102,6 +102,23 @@ def test_merge_csv_takes_the_union_of_columns(bench, tmp_path):
     assert bench.merge_csv([], tmp_path / "none.csv") is None and not (tmp_path / "none.csv").exists()
 
 
+def test_the_runs_bootstrap_and_curve_files_are_merged_beside_the_results(bench, tmp_path):
+    from benchmarks.common.results import read_boot, read_curves, read_rows
+
+    parts = []
+    for model in ("yolov8n", "sdgasnet-n"):
+        part = tmp_path / model / "accuracy-part.csv"
+        part.parent.mkdir()
+        part.write_text(f"model,seed,map50\n{model},4,0.5\n")
+        (part.parent / "boot-part.csv").write_text(f"model,seed,boot_map50,boot_map50_95\n{model},4,0.4 0.5,0.2 0.3\n")
+        (part.parent / "curves-part.csv").write_text(f"model,seed,val_map50\n{model},4,0.1 0.5\n")
+        parts.append(part)
+    dest = bench.merge_parts(parts, tmp_path / "out" / "accuracy-gpu-e80-i192.csv")
+    assert [r["model"] for r in read_rows(dest)] == ["yolov8n", "sdgasnet-n"]
+    assert sorted(read_boot(dest)) == sorted(read_curves(dest)) == [("sdgasnet-n", 4), ("yolov8n", 4)]
+    assert read_curves(dest)[("yolov8n", 4)].tolist() == [0.1, 0.5]
+
+
 def test_every_runs_curve_comes_back_named_by_model_and_seed(bench, tmp_path):
     # a run stopped by the budget writes no accuracy row: its per-epoch results.csv is what is left of it
     runs = tmp_path / "acc" / "runs"
