@@ -44,6 +44,7 @@ SURFACES = (
     ("textile", "synthetic-textile", "accuracy-synthetic-textile-e40-i192.csv"),
     ("textile, 2x budget", "synthetic-textile", "accuracy-synthetic-textile-e80-i192.csv"),
     ("PCB", "synthetic-pcb", "accuracy-synthetic-pcb-e40-i256.csv"),
+    ("PCB, 2x budget", "synthetic-pcb", "accuracy-synthetic-pcb-e80-i256.csv"),
 )
 # H200 runs of benchmarks/gpu.sh, newest first: the table reads the first, the line under it names the others' ratios
 GPU_CSVS = ("gpu-h200-b.csv", "gpu-h200.csv")  # gpu-h100.csv is 0.3.1's, another card
